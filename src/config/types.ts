@@ -1,0 +1,84 @@
+/** The validated, frozen shape of hradba's configuration; `config/schema.ts` turns YAML into it. */
+import type { Basis } from '../policy/types.js';
+
+/** A host and port; `host` is an IP literal without brackets (e.g. '::1'). */
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+export type SinkholeMode = 'nxdomain' | 'nodata' | 'refused' | 'null' | 'ip';
+export type ListFormat = 'hradba' | 'plain' | 'hosts';
+
+/** One list entry of the `lists` key. */
+export interface ListConfig {
+  /** Absolute path (relative paths in YAML are resolved against the config file's directory). */
+  readonly file: string;
+  /** false: the list is known but not enforced. */
+  readonly enabled: boolean;
+  /** Format; when absent it is detected (a `#@hradba-list` first line means 'hradba', else 'plain'/'hosts' by content). */
+  readonly format?: ListFormat;
+  /** For plain and hosts lists (which carry no metadata): id, vendor, vendorName and basis. A hradba list may not override them. */
+  readonly id?: string;
+  readonly vendor?: string;
+  readonly vendorName?: string;
+  readonly basis?: readonly Basis[];
+  /** How entries of a plain or hosts list match: 'suffix' (default for plain) or 'exact' (default for hosts). */
+  readonly match?: 'suffix' | 'exact';
+}
+
+export interface Config {
+  /** Absolute path of the file this came from ('<embedded>' never: the default is a real file). */
+  readonly file: string;
+  /** Addresses served over both UDP and TCP. */
+  readonly listen: readonly HostPort[];
+  /** Upstream resolvers, tried in order. */
+  readonly upstreams: readonly HostPort[];
+  readonly forward: {
+    /** Wait for one upstream attempt before the next upstream is tried. */
+    readonly attemptTimeoutMs: number;
+    /** Bound on the whole forwarding; then the client gets SERVFAIL. */
+    readonly deadlineMs: number;
+    /** Size of the pool of randomly bound UDP sockets per address family. */
+    readonly socketPool: number;
+  };
+  readonly access: {
+    /** CIDRs (or single addresses) allowed to query. */
+    readonly allow: readonly string[];
+    /** What others get: REFUSED, or nothing at all. */
+    readonly action: 'refuse' | 'drop';
+  };
+  readonly sinkhole: {
+    readonly mode: SinkholeMode;
+    readonly ttlSec: number;
+    /** For mode 'ip': block-page addresses (at least one of them). */
+    readonly ipv4: string | null;
+    readonly ipv6: string | null;
+    /** Attach Extended DNS Error 15 (Blocked) to answers for EDNS queries. */
+    readonly ede: boolean;
+  };
+  readonly lists: readonly ListConfig[];
+  /** A list with more bad lines than this fails to load as a whole. */
+  readonly maxBadLines: number;
+  readonly edns: {
+    /** Our advertised UDP payload size, and the cap on what we send over UDP. */
+    readonly udpSize: number;
+  };
+  readonly tcp: {
+    readonly idleTimeoutMs: number;
+    readonly maxConnections: number;
+    /** Queries answered concurrently on one connection before reading pauses. */
+    readonly maxPipelined: number;
+  };
+  readonly log: {
+    readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+    /** Sinkhole and service log destination; null means stdout. */
+    readonly file: string | null;
+    /** Log every answered query at debug level (privacy: off by default). */
+    readonly queries: boolean;
+  };
+  readonly shutdown: {
+    /** How long in-flight queries may finish after SIGTERM/SIGINT. */
+    readonly graceMs: number;
+  };
+}

@@ -1,0 +1,43 @@
+/** Provenance types: every banned entry knows its list, its vendor and the legal basis behind it. */
+
+/** One legal basis for a ban: who decided, when, what, and where it is published. */
+export interface Basis {
+  readonly authority: string;
+  /** ISO 8601 date, or a partial date such as '2025-08' when only the month is known. */
+  readonly date: string;
+  readonly title: string;
+  readonly url: string;
+}
+
+/** A loaded list: where it came from and on what grounds it bans. */
+export interface ListInfo {
+  /** Stable id used in config, logs and reports (e.g. 'deepseek', 'huawei-extended'). */
+  readonly id: string;
+  /** Absolute path of the list file. */
+  readonly file: string;
+  /** Vendor id (e.g. 'deepseek'). */
+  readonly vendor: string;
+  /** Human vendor name. */
+  readonly vendorName: string;
+  /** Legal bases, most relevant first; basis[0] is the one named in logs and EDE texts. */
+  readonly basis: readonly Basis[];
+}
+
+/** One entry of the policy: a domain (and, unless exact, every name below it). */
+export interface PolicyEntry {
+  /** Lower-case punycode domain without the trailing dot. */
+  readonly domain: string;
+  /** true: matches only the name itself; false: the name and every subdomain. */
+  readonly exact: boolean;
+  readonly list: ListInfo;
+  /** 1-based line of the list file the entry came from. */
+  readonly line: number;
+}
+
+/** A problem in a list file, reported as `file:line: reason`. */
+export interface ListProblem {
+  readonly file: string;
+  /** 1-based; 0 when the problem concerns the whole file. */
+  readonly line: number;
+  readonly message: string;
+}
