@@ -4,6 +4,7 @@ export type HradbaErrorCode =
   | 'HRADBA_ERR_CONFIG'
   | 'HRADBA_ERR_LIST'
   | 'HRADBA_ERR_LISTEN'
+  | 'HRADBA_ERR_LOG'
   | 'HRADBA_ERR_USAGE';
 
 /** A problem located in a file: printed as `file:line: message` (line 0 = the whole file). */

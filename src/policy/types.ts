@@ -21,6 +21,10 @@ export interface ListInfo {
   readonly vendorName: string;
   /** Legal bases, most relevant first; basis[0] is the one named in logs and EDE texts. */
   readonly basis: readonly Basis[];
+  /** Where the list's entries come from (`#@source` lines of a hradba list), for `hradba explain` and audits. */
+  readonly sources?: readonly string[];
+  /** When the list was generated (`#@generated` of a hradba list), as written there. */
+  readonly generated?: string;
 }
 
 /** One entry of the policy: a domain (and, unless exact, every name below it). */

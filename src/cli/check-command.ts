@@ -1,0 +1,65 @@
+/** `hradba check`: validates the config and every list it names, printing entries per list and every problem as file:line. */
+import { loadConfig } from '../config/load.js';
+import { formatLocated } from '../errors.js';
+import { loadList } from '../policy/list-file.js';
+import { buildPolicy } from '../policy/policy.js';
+import { problemsOf } from '../server/server.js';
+import { EXIT } from './exit-codes.js';
+
+/** check returns the exit code: OK when config and every list (enforced or not) are valid. */
+export async function check(configFile: string, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  let config;
+  try {
+    config = await loadConfig(configFile);
+  } catch (err) {
+    out.write(`${configFile}: invalid configuration\n`);
+    for (const line of problemsOf(err)) out.write(`${line}\n`);
+    return EXIT.CONFIG;
+  }
+  out.write(`${config.file}: configuration valid\n`);
+
+  let failed = false;
+  const rows: string[][] = [['list', 'enforced', 'entries', 'warnings', 'vendor', 'basis']];
+  for (const list of config.lists) {
+    try {
+      const loaded = await loadList(list, config.maxBadLines);
+      const basis = loaded.info.basis[0];
+      rows.push([
+        loaded.info.id,
+        list.enabled ? 'yes' : 'no',
+        String(loaded.entries.length),
+        String(loaded.problems.length),
+        loaded.info.vendorName,
+        basis === undefined ? '' : `${basis.authority} (${basis.date})`,
+      ]);
+      for (const p of loaded.problems) out.write(`warning: ${formatLocated(p)}\n`);
+    } catch (err) {
+      failed = true;
+      rows.push([list.id ?? list.file, list.enabled ? 'yes' : 'no', 'FAILED', '', '', '']);
+      for (const line of problemsOf(err)) out.write(`error: ${line}\n`);
+    }
+  }
+  // Building the policy also checks what only shows across lists (duplicate ids).
+  if (!failed) {
+    try {
+      const policy = await buildPolicy(config.lists, config.maxBadLines, 1);
+      rows.push(['total enforced', '', String(policy.entryCount), '', '', '']);
+    } catch (err) {
+      failed = true;
+      for (const line of problemsOf(err)) out.write(`error: ${line}\n`);
+    }
+  }
+  out.write(formatTable(rows));
+  if (failed) {
+    out.write('check failed\n');
+    return EXIT.CONFIG;
+  }
+  return EXIT.OK;
+}
+
+/** formatTable aligns rows into columns; the first row is the header. */
+export function formatTable(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
+}

@@ -1,0 +1,77 @@
+/** Names of the log vocabulary: event names, common field names and the shape of a sinkhole line, shared by the writers and the `report` reader. */
+
+/** Values of the `event` field; one per kind of line the server writes. */
+export const EVENT = {
+  /** One blocked lookup (src/log/block-log.ts). */
+  sinkhole: 'sinkhole',
+  /** All listeners are bound. */
+  listening: 'listening',
+  /** One policy/config reload, `ok` true or false. */
+  reload: 'reload',
+  /** The process is about to exit. */
+  shutdown: 'shutdown',
+  /** One allowed query (only with `log.queries: true`, at debug). */
+  query: 'query',
+} as const;
+
+export type EventName = (typeof EVENT)[keyof typeof EVENT];
+
+/** Field names used by more than one writer, or by a writer and a reader. */
+export const FIELD = {
+  /** Added by pino: level label ('info'). */
+  level: 'level',
+  /** Added by pino: ISO 8601 timestamp. */
+  time: 'time',
+  /** Added by pino: the message text. */
+  msg: 'msg',
+  event: 'event',
+  component: 'component',
+  client: 'client',
+  clientPort: 'clientPort',
+  transport: 'transport',
+  qname: 'qname',
+  qtype: 'qtype',
+  mode: 'mode',
+  match: 'match',
+  matchExact: 'matchExact',
+  list: 'list',
+  vendor: 'vendor',
+  basis: 'basis',
+  policyVersion: 'policyVersion',
+  err: 'err',
+} as const;
+
+/** The `msg` of every sinkhole line. */
+export const SINKHOLE_MSG = 'sinkholed';
+
+/** The legal basis as written in a sinkhole line: who decided and when (the title and URL stay in the list). */
+export interface LoggedBasis {
+  readonly authority: string;
+  readonly date: string;
+}
+
+/**
+ * The fields logSinkhole passes to pino; pino adds `level`, `time`, `pid` and `msg`.
+ * Keys are the FIELD names above; block-log.ts builds this type with literal keys so the
+ * compiler, not a lookup table, keeps writer and reader in step.
+ */
+export interface SinkholeFields {
+  readonly event: typeof EVENT.sinkhole;
+  readonly client: string;
+  readonly clientPort: number;
+  readonly transport: 'udp' | 'tcp';
+  readonly qname: string;
+  /** Type mnemonic ('A', 'HTTPS', 'TYPE1234'). */
+  readonly qtype: string;
+  readonly mode: string;
+  /** The policy entry's domain that matched (a parent of qname unless exact). */
+  readonly match: string;
+  readonly matchExact: boolean;
+  /** List id. */
+  readonly list: string;
+  /** Vendor id. */
+  readonly vendor: string;
+  /** basis[0] of the list, or null when the list names none. */
+  readonly basis: LoggedBasis | null;
+  readonly policyVersion: number;
+}

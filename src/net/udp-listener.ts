@@ -1,0 +1,67 @@
+/** UDP listener: one datagram in, at most one datagram out (the handler has already fitted it to the client's limit); a failed send never stops the socket. */
+import dgram from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import type { HostPort } from '../config/types.js';
+import type { Listener, QueryHandler, Remote } from './types.js';
+
+export interface UdpListenerOptions {
+  readonly address: HostPort;
+  readonly handler: QueryHandler;
+  /** Called for errors that do not concern one query (e.g. a send failure), so they reach the log. */
+  readonly onError: (err: Error) => void;
+}
+
+/** A bigger kernel receive buffer rides out bursts instead of dropping datagrams. */
+const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/** startUdpListener binds a UDP socket and resolves once it is bound (rejects with the bind error). */
+export function startUdpListener(opts: UdpListenerOptions): Promise<Listener> {
+  const { address, handler, onError } = opts;
+  const v6 = isIPv6(address.host);
+  const socket = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6 });
+  const description = `udp ${v6 ? `[${address.host}]` : address.host}:${address.port}`;
+
+  const reply = (answer: Buffer | null, rinfo: dgram.RemoteInfo): void => {
+    if (answer === null) return;
+    socket.send(answer, rinfo.port, rinfo.address, (err) => {
+      if (err) onError(err);
+    });
+  };
+
+  socket.on('message', (msg, rinfo) => {
+    const remote: Remote = { address: rinfo.address, port: rinfo.port, transport: 'udp' };
+    const result = handler(msg, remote);
+    if (result instanceof Promise) {
+      result.then((answer) => reply(answer, rinfo), onError);
+    } else {
+      reply(result, rinfo);
+    }
+  });
+
+  return new Promise<Listener>((resolve, reject) => {
+    const onBindError = (err: Error): void => {
+      try {
+        socket.close();
+      } catch {
+        // Never bound: nothing to close.
+      }
+      reject(Object.assign(err, { listener: description }));
+    };
+    socket.once('error', onBindError);
+    socket.bind({ address: address.host, port: address.port, exclusive: true }, () => {
+      socket.off('error', onBindError);
+      socket.on('error', onError);
+      try {
+        socket.setRecvBufferSize(RECV_BUFFER_BYTES);
+      } catch {
+        // The kernel may cap the size (net.core.rmem_max); the default still works.
+      }
+      const bound = socket.address();
+      resolve({
+        description: `udp ${v6 ? `[${bound.address}]` : bound.address}:${bound.port}`,
+        port: bound.port,
+        close: () => new Promise<void>((done) => socket.close(() => done())),
+      });
+    });
+  });
+}

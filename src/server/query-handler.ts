@@ -1,0 +1,154 @@
+/**
+ * The path of one query: access control, wire checks, policy (sinkhole), locally served names, then
+ * forwarding. Order matters:
+ * - access first, so a stranger learns nothing, not even whether its packet was well-formed;
+ * - policy before local zones and forwarding, so a banned name never leaves the building;
+ * - local zones before forwarding, so private reverse lookups and `localhost` never leak upstream.
+ */
+import type { Logger } from 'pino';
+import { CLASS_IN, EDE, RCODE, TYPE } from '../dns/constants.js';
+import { errorReply, rcodeReply } from '../dns/error-reply.js';
+import { localAnswer } from '../dns/local-zone.js';
+import { parseQuery } from '../dns/query.js';
+import { relayAnswer } from '../dns/relay.js';
+import { sinkholeAnswer } from '../dns/sinkhole-answer.js';
+import { fitUdp } from '../dns/truncate.js';
+import type { ParsedQuery } from '../dns/types.js';
+import { logSinkhole } from '../log/block-log.js';
+import type { QueryHandler, Remote } from '../net/types.js';
+import type { Snapshot } from './snapshot.js';
+
+/** Counts queries still being answered, so shutdown and retired forwarders can wait for them. */
+export class InFlight {
+  #count = 0;
+  #waiters: Array<() => void> = [];
+
+  get count(): number {
+    return this.#count;
+  }
+
+  enter(): void {
+    this.#count++;
+  }
+
+  leave(): void {
+    this.#count--;
+    if (this.#count === 0) for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  /** idle resolves when no query is in progress, or after `maxMs`, whichever comes first. */
+  idle(maxMs: number): Promise<void> {
+    if (this.#count === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, maxMs);
+      this.#waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+export interface QueryHandlerDeps {
+  /** The snapshot in force; read once per query. */
+  readonly current: () => Snapshot;
+  readonly log: Logger;
+  readonly inFlight: InFlight;
+}
+
+/** Zone transfers ask for a whole zone: hradba serves no zone, so they are refused outright. */
+const TRANSFER_TYPES = new Set<number>([TYPE.AXFR, TYPE.IXFR]);
+
+/** createQueryHandler returns the handler every listener calls with a raw message. */
+export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
+  const { current, log, inFlight } = deps;
+  const queryLog = log.child({ component: 'query' });
+
+  const forward = async (snap: Snapshot, msg: Buffer, q: ParsedQuery, remote: Remote): Promise<Buffer | null> => {
+    inFlight.enter();
+    try {
+      const udpSize = snap.config.edns.udpSize;
+      const result = await snap.forwarder.forward(msg, q.questionEnd);
+      if (result.ok) {
+        const answer = relayAnswer(result.answer, msg, q);
+        if (answer !== null) {
+          const fitted = remote.transport === 'udp' ? fitUdp(answer, q, udpSize) : answer;
+          if (snap.config.log.queries) queryLog.debug({ event: 'query', client: remote.address, qname: q.qname, qtype: q.qtype, outcome: 'forwarded', upstream: `${result.upstream.host}:${result.upstream.port}` }, 'forwarded');
+          return fitted;
+        }
+        queryLog.warn({ event: 'upstream-malformed', upstream: `${result.upstream.host}:${result.upstream.port}`, qname: q.qname }, 'unusable upstream answer');
+      } else if (snap.config.log.queries) {
+        queryLog.debug({ event: 'query', client: remote.address, qname: q.qname, qtype: q.qtype, outcome: 'servfail', reason: result.reason }, 'servfail');
+      }
+      return rcodeReply(msg, q, RCODE.SERVFAIL, {
+        udpSize,
+        ede: { code: EDE.NO_REACHABLE_AUTHORITY, text: 'no upstream answered in time' },
+      });
+    } catch (err) {
+      // A bug, not a network failure: the client still gets an answer, the stack reaches the log.
+      queryLog.error({ err, qname: q.qname }, 'query failed');
+      return rcodeReply(msg, q, RCODE.SERVFAIL, { udpSize: snap.config.edns.udpSize });
+    } finally {
+      inFlight.leave();
+    }
+  };
+
+  const handle = (msg: Buffer, remote: Remote): Buffer | null | Promise<Buffer | null> => {
+    const snap = current();
+    const { config } = snap;
+    const udpSize = config.edns.udpSize;
+
+    const allowed = snap.isAllowed(remote.address);
+    if (!allowed && config.access.action === 'drop') return null;
+
+    const parsed = parseQuery(msg);
+    if (!parsed.ok) {
+      const { failure } = parsed;
+      // A stranger's malformed packet earns silence, never a reflected error.
+      if (failure.action === 'drop' || !allowed) return null;
+      return errorReply(msg, failure, udpSize);
+    }
+    const q = parsed.query;
+    if (!allowed) return rcodeReply(msg, q, RCODE.REFUSED, { udpSize });
+    if (q.qclass !== CLASS_IN || TRANSFER_TYPES.has(q.qtype)) return rcodeReply(msg, q, RCODE.REFUSED, { udpSize });
+
+    const entry = snap.policy.match(q.qname);
+    if (entry !== undefined) {
+      logSinkhole(log, {
+        client: remote.address,
+        clientPort: remote.port,
+        transport: remote.transport,
+        qname: q.qname,
+        qtype: q.qtype,
+        mode: config.sinkhole.mode,
+        entry,
+        policyVersion: snap.version,
+      });
+      const blocked = sinkholeAnswer(msg, q, {
+        mode: config.sinkhole.mode,
+        ttlSec: config.sinkhole.ttlSec,
+        ipv4: config.sinkhole.ipv4,
+        ipv6: config.sinkhole.ipv6,
+        udpSize,
+        zone: entry.domain,
+        ede: config.sinkhole.ede ? { text: snap.blockedText(entry.list) } : null,
+      });
+      return remote.transport === 'udp' ? fitUdp(blocked, q, udpSize) : blocked;
+    }
+
+    const local = localAnswer(msg, q, udpSize);
+    if (local !== null) return remote.transport === 'udp' ? fitUdp(local, q, udpSize) : local;
+
+    return forward(snap, msg, q, remote);
+  };
+
+  return (msg, remote) => {
+    try {
+      return handle(msg, remote);
+    } catch (err) {
+      // Only a bug lands here; one query is lost to it, never the listener.
+      queryLog.error({ err, client: remote.address }, 'query handling failed');
+      return null;
+    }
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * The running resolver: binds every listener on the loaded snapshot, swaps snapshots on reload, and drains
+ * on shutdown. The policy is built before the first socket is bound, so no query is ever answered without it.
+ */
+import type { Logger } from 'pino';
+import { loadConfig } from '../config/load.js';
+import { applyOverrides, type Overrides } from '../config/overrides.js';
+import type { Config } from '../config/types.js';
+import { HradbaError, formatLocated } from '../errors.js';
+import { startTcpListener } from '../net/tcp-listener.js';
+import type { Listener } from '../net/types.js';
+import { startUdpListener } from '../net/udp-listener.js';
+import { describeListenError } from './listen-errors.js';
+import { InFlight, createQueryHandler } from './query-handler.js';
+import { Reloader } from './reloader.js';
+import { buildSnapshot, type Snapshot } from './snapshot.js';
+
+export interface ServerOptions {
+  readonly configFile: string;
+  readonly overrides: Overrides;
+  readonly log: Logger;
+  /** The config already loaded by the caller (with overrides applied), to avoid reading it twice at start. */
+  readonly initialConfig?: Config;
+}
+
+export interface RunningServer {
+  readonly listeners: readonly Listener[];
+  current(): Snapshot;
+  /** reload re-reads config and lists; on any error the running snapshot stays in force. */
+  reload(): Promise<void>;
+  /** shutdown stops accepting, lets in-flight queries finish (bounded by shutdown.grace) and closes upstreams. */
+  shutdown(): Promise<void>;
+}
+
+/** listsSummary maps list id to entry count, the shape logged on start and on every reload. */
+function listsSummary(snap: Snapshot): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const l of snap.policy.lists) out[l.info.id] = l.entries;
+  return out;
+}
+
+/** problemsOf lists an error's located problems as `file:line: message` lines, or its message. */
+export function problemsOf(err: unknown): string[] {
+  if (err instanceof HradbaError && err.problems.length > 0) return err.problems.map(formatLocated);
+  return [err instanceof Error ? err.message : String(err)];
+}
+
+async function loadEffectiveConfig(opts: ServerOptions): Promise<Config> {
+  return applyOverrides(await loadConfig(opts.configFile), opts.overrides);
+}
+
+/** startServer loads config and policy, binds every listener, and returns the running server. Throws on failure. */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const { log } = opts;
+  const started = Date.now();
+  const first = await buildSnapshot(opts.initialConfig ?? (await loadEffectiveConfig(opts)), 1);
+  let snap = first.snapshot;
+  for (const l of snap.policy.lists) {
+    for (const p of l.problems) log.warn({ event: 'list-problem', list: l.info.id }, formatLocated(p));
+  }
+  const inFlight = new InFlight();
+  const handler = createQueryHandler({ current: () => snap, log, inFlight });
+  const onError = (err: Error): void => log.warn({ err }, 'socket error');
+
+  const listeners: Listener[] = [];
+  try {
+    for (const address of snap.config.listen) {
+      for (const kind of ['udp', 'tcp'] as const) {
+        const where = `${kind} ${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
+        try {
+          listeners.push(
+            kind === 'udp'
+              ? await startUdpListener({ address, handler, onError })
+              : await startTcpListener({
+                  address,
+                  handler,
+                  idleTimeoutMs: snap.config.tcp.idleTimeoutMs,
+                  maxConnections: snap.config.tcp.maxConnections,
+                  maxPipelined: snap.config.tcp.maxPipelined,
+                  onError,
+                }),
+          );
+        } catch (err) {
+          throw new HradbaError('HRADBA_ERR_LISTEN', describeListenError(where, err as NodeJS.ErrnoException), { cause: err });
+        }
+      }
+    }
+  } catch (err) {
+    await Promise.all(listeners.map((l) => l.close()));
+    await snap.forwarder.close();
+    throw err;
+  }
+
+  log.info(
+    {
+      event: 'listening',
+      listeners: listeners.map((l) => l.description),
+      upstreams: snap.config.upstreams.map((u) => `${u.host}:${u.port}`),
+      policyVersion: snap.version,
+      lists: listsSummary(snap),
+      durationMs: Date.now() - started,
+    },
+    'hradba is serving',
+  );
+
+  const reloadOnce = async (): Promise<void> => {
+    const began = Date.now();
+    const version = snap.version + 1;
+    try {
+      const config = await loadEffectiveConfig(opts);
+      if (JSON.stringify(config.listen) !== JSON.stringify(snap.config.listen) || config.log.file !== snap.config.log.file) {
+        log.warn({ event: 'reload-restart-needed' }, "'listen' and 'log.file' changes take effect at the next restart");
+      }
+      const { snapshot, retired } = await buildSnapshot(config, version, snap);
+      snap = snapshot;
+      log.level = config.log.level;
+      for (const l of snap.policy.lists) {
+        for (const p of l.problems) log.warn({ event: 'list-problem', list: l.info.id }, formatLocated(p));
+      }
+      log.info(
+        { event: 'reload', ok: true, policyVersion: snap.version, lists: listsSummary(snap), entries: snap.policy.entryCount, durationMs: Date.now() - began },
+        'reloaded',
+      );
+      // Queries already handed to a retired forwarder finish on it before it closes.
+      if (retired.length > 0) {
+        void inFlight.idle(config.forward.deadlineMs + 1000).then(() => Promise.all(retired.map((f) => f.close())));
+      }
+    } catch (err) {
+      log.error(
+        { event: 'reload', ok: false, policyVersion: snap.version, errors: problemsOf(err), durationMs: Date.now() - began },
+        `reload failed; policy version ${snap.version} stays in force`,
+      );
+    }
+  };
+  const reloader = new Reloader(reloadOnce);
+
+  return {
+    listeners,
+    current: () => snap,
+    reload: () => reloader.request(),
+    shutdown: async () => {
+      await reloader.settled();
+      await Promise.all(listeners.map((l) => Promise.race([l.close(), inFlight.idle(snap.config.shutdown.graceMs)])));
+      await inFlight.idle(snap.config.shutdown.graceMs);
+      await snap.forwarder.close();
+    },
+  };
+}

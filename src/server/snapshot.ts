@@ -1,0 +1,64 @@
+/**
+ * A Snapshot is everything one query needs, built whole from one config and swapped in one assignment:
+ * a query takes the current snapshot once at entry and finishes on it, whatever reloads happen meanwhile.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { compileAcl } from '../access/acl.js';
+import type { Config } from '../config/types.js';
+import { buildPolicy, type Policy } from '../policy/policy.js';
+import type { ListInfo } from '../policy/types.js';
+import { createForwarder, type Forwarder } from '../upstream/forwarder.js';
+
+export interface Snapshot {
+  readonly version: number;
+  readonly config: Config;
+  readonly policy: Policy;
+  readonly isAllowed: (address: string) => boolean;
+  readonly forwarder: Forwarder;
+  /** The Extended DNS Error text for a block by this list: vendor and legal basis. */
+  readonly blockedText: (list: ListInfo) => string;
+}
+
+/** blockedTextFor says which vendor is blocked and on what basis, in the few words an EDE text can hold. */
+export function blockedTextFor(list: ListInfo): string {
+  const basis = list.basis[0];
+  const grounds = basis === undefined ? '' : `; ${basis.authority}, ${basis.date}`;
+  return `hradba: ${list.vendorName} (${list.id})${grounds}`;
+}
+
+/**
+ * buildSnapshot compiles a config into a snapshot. The forwarder of `prev` is kept when the forwarding
+ * settings are unchanged (its sockets and in-flight queries carry on); otherwise a new one is made and
+ * `retired` lists what the caller must close once the old snapshot's queries have drained.
+ */
+export async function buildSnapshot(
+  config: Config,
+  version: number,
+  prev?: Snapshot,
+): Promise<{ snapshot: Snapshot; retired: Forwarder[] }> {
+  const policy = await buildPolicy(config.lists, config.maxBadLines, version);
+  const isAllowed = compileAcl(config.access.allow);
+  const sameForwarding =
+    prev !== undefined &&
+    isDeepStrictEqual(prev.config.upstreams, config.upstreams) &&
+    isDeepStrictEqual(prev.config.forward, config.forward);
+  const forwarder = sameForwarding
+    ? prev.forwarder
+    : createForwarder({
+        upstreams: config.upstreams,
+        attemptTimeoutMs: config.forward.attemptTimeoutMs,
+        deadlineMs: config.forward.deadlineMs,
+        socketPool: config.forward.socketPool,
+      });
+  const texts = new Map<ListInfo, string>();
+  const blockedText = (list: ListInfo): string => {
+    let text = texts.get(list);
+    if (text === undefined) {
+      text = blockedTextFor(list);
+      texts.set(list, text);
+    }
+    return text;
+  };
+  const snapshot: Snapshot = Object.freeze({ version, config, policy, isAllowed, forwarder, blockedText });
+  return { snapshot, retired: prev !== undefined && !sameForwarding ? [prev.forwarder] : [] };
+}

@@ -1,0 +1,63 @@
+/** The forwarder's contract: what the server hands it, what it gets back, and the counters it keeps. */
+import type { HostPort } from '../config/types.js';
+
+/** How the forwarder is set up; the first four come straight from `Config.upstreams` and `Config.forward`. */
+export interface ForwarderOptions {
+  /** Upstream resolvers (IP literals), tried in order. */
+  readonly upstreams: readonly HostPort[];
+  /** Wait for one upstream before the next one is tried. */
+  readonly attemptTimeoutMs: number;
+  /** Bound on the whole forwarding of one query. */
+  readonly deadlineMs: number;
+  /** Number of randomly bound UDP sockets per address family. */
+  readonly socketPool: number;
+  /** A pooled socket is replaced after this many queries (default 10,000), so source ports keep changing. */
+  readonly socketMaxQueries?: number;
+  /** A pooled socket is replaced once it is this old (default 60 s), even when it is little used. */
+  readonly socketMaxAgeMs?: number;
+}
+
+/** Why forwarding produced no answer. */
+export type ForwardFailure =
+  /** No usable answer before the deadline. */
+  | 'timeout'
+  /** The forwarder was closed before or while forwarding. */
+  | 'closed'
+  /** The query or its questionEnd cannot be forwarded (too short, question out of bounds). */
+  | 'bad-query';
+
+/**
+ * The outcome of one forwarding. `answer` is the upstream's message exactly as received (with the ID we chose,
+ * not the client's): the caller rewrites ID and question case when it relays.
+ */
+export type ForwardResult =
+  | { readonly ok: true; readonly answer: Buffer; readonly upstream: HostPort; readonly transport: 'udp' | 'tcp' }
+  | { readonly ok: false; readonly reason: ForwardFailure };
+
+/** Running totals, for metrics and tests. */
+export interface ForwarderStats {
+  /** forward() calls. */
+  queries: number;
+  /** UDP datagrams sent upstream (one per attempt). */
+  udpSent: number;
+  /** Retries over TCP after a truncated UDP answer. */
+  tcpRetries: number;
+  /** Replies thrown away: unknown ID, wrong source address or port, not a response, or another question. */
+  discarded: number;
+  /** Attempts that failed at once (send error, TCP connection error or a mismatching TCP reply). */
+  attemptErrors: number;
+  /** forward() results of `timeout`. */
+  timeouts: number;
+  /** UDP sockets opened and closed so far (opened - closed = open now). */
+  socketsOpened: number;
+  socketsClosed: number;
+}
+
+/** Forwards raw queries to the configured upstreams over UDP (TCP after truncation). */
+export interface Forwarder {
+  /** Forwards `query` (the client's raw message; msg.subarray(12, questionEnd) is its question); never rejects. */
+  forward(query: Buffer, questionEnd: number): Promise<ForwardResult>;
+  /** Ends every pending forward with `closed` and closes all sockets. */
+  close(): Promise<void>;
+  readonly stats: Readonly<ForwarderStats>;
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs the DNS peers the integration tests talk to (dig, kdig, nsd, unbound); does nothing when they are present.
+set -euo pipefail
+
+required=(dig kdig nsd nsd-checkzone unbound)
+packages=(bind9-dnsutils knot-dnsutils nsd unbound)
+
+missing_bins() {
+  local b
+  for b in "${required[@]}"; do
+    # sbin is not on every user's PATH, but nsd and unbound live there.
+    if ! PATH="$PATH:/usr/sbin:/sbin" command -v "$b" >/dev/null 2>&1; then
+      printf '%s\n' "$b"
+    fi
+  done
+}
+
+missing="$(missing_bins)"
+if [[ -z "$missing" ]]; then
+  exit 0
+fi
+
+echo "install-peers: missing: $(echo "$missing" | tr '\n' ' ')" >&2
+
+if [[ "$(id -u)" -ne 0 ]]; then
+  echo "install-peers: not root; install them with:" >&2
+  echo "  sudo apt-get install -y ${packages[*]}" >&2
+  exit 1
+fi
+
+# policy-rc.d exit code 101 tells invoke-rc.d (used by the packages' postinst) not to start
+# nsd or unbound: the tests start their own instances on loopback ports.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [[ ! -e "$policy" ]]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
+  created_policy=1
+fi
+cleanup() {
+  if [[ "$created_policy" -eq 1 ]]; then rm -f "$policy"; fi
+}
+trap cleanup EXIT
+
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}"
+
+# Belt and braces: without systemd the postinst may still have spawned a daemon directly.
+for svc in nsd unbound; do
+  if command -v systemctl >/dev/null 2>&1 && [[ -d /run/systemd/system ]]; then
+    systemctl disable --now "$svc" >/dev/null 2>&1 || true
+  fi
+done
+
+missing="$(missing_bins)"
+if [[ -n "$missing" ]]; then
+  echo "install-peers: still missing after install: $(echo "$missing" | tr '\n' ' ')" >&2
+  exit 1
+fi
+echo "install-peers: installed ${packages[*]}" >&2
