@@ -73,8 +73,9 @@ export async function serve(opts: ServeOptions): Promise<void> {
       .then(async () => {
         log.info({ event: 'shutdown' }, 'stopped');
         await logger.close();
-        process.exit(EXIT.OK);
-      });
+      })
+      .catch((err: unknown) => process.stderr.write(`hradba: closing the log failed: ${String(err)}\n`))
+      .finally(() => process.exit(EXIT.OK));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

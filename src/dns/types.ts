@@ -17,7 +17,11 @@ export interface ParsedQuery {
   readonly flags: number;
   readonly recursionDesired: boolean;
   readonly checkingDisabled: boolean;
-  /** Query name, lower-cased, dotted, without the trailing dot; '' for the root. Escapes: a label byte '.' is kept as '\\.'. */
+  /**
+   * Query name, lower-cased (ASCII only), dotted, without the trailing dot; '' for the root.
+   * Escapes: a label byte '.' is kept as '\\.' and a label byte '\\' as '\\\\', so two different names never
+   * read alike; other bytes are kept as latin1 characters.
+   */
   readonly qname: string;
   readonly qtype: number;
   readonly qclass: number;

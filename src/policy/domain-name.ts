@@ -6,6 +6,9 @@ export const MAX_LABEL_LENGTH = 63;
 /** Longest name in its dotted text form without the trailing dot (255 wire octets). */
 export const MAX_NAME_LENGTH = 253;
 
+/** A name already in canonical form: lower-case LDH/underscore labels of 1..63 octets, no trailing dot. */
+const CANONICAL = /^[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63})*$/;
+
 const DOT = 0x2e;
 const HYPHEN = 0x2d;
 const UNDERSCORE = 0x5f;
@@ -22,6 +25,10 @@ function isNameChar(c: number): boolean {
   );
 }
 
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
 /** describeChar names a character readably for an error message. */
 function describeChar(ch: string): string {
   if (ch === ' ') return 'space';
@@ -34,6 +41,8 @@ function describeChar(ch: string): string {
  * without the trailing dot, Unicode labels as punycode; or says what is wrong with it.
  */
 export function normalizeDomain(text: string): string | { error: string } {
+  // Nearly every line of a big list is already canonical: one regex test, no copies.
+  if (text.length <= MAX_NAME_LENGTH && !isDigit(text.charCodeAt(text.length - 1)) && CANONICAL.test(text)) return text;
   const shown = text.trim();
   let name = shown;
   if (name.endsWith('.')) name = name.slice(0, -1);
@@ -68,6 +77,13 @@ export function normalizeDomain(text: string): string | { error: string } {
   if (name.length > MAX_NAME_LENGTH) {
     return { error: `name longer than ${MAX_NAME_LENGTH} octets (${name.length}): '${name.slice(0, 40)}...'` };
   }
+  // No top-level domain is all digits; such a name is an IP address or a typo ('1.2.3.4', 'example.123').
+  const lastDot = name.lastIndexOf('.');
+  let allDigits = true;
+  for (let i = lastDot + 1; i < name.length && allDigits; i++) allDigits = isDigit(name.charCodeAt(i));
+  if (allDigits && lastDot + 1 < name.length) {
+    return { error: `not a domain name: '${shown}' (the last label is all digits, like an IP address)` };
+  }
   let start = 0;
   for (;;) {
     const dot = name.indexOf('.', start);
@@ -80,9 +96,4 @@ export function normalizeDomain(text: string): string | { error: string } {
     start = dot + 1;
   }
   return name;
-}
-
-/** isDomainError tells the error branch of normalizeDomain's result apart. */
-export function isDomainError(r: string | { error: string }): r is { error: string } {
-  return typeof r !== 'string';
 }

@@ -1,4 +1,5 @@
 /** Decides whether an upstream message answers the query we sent (RFC 5452 §9.1: ID, QR and question must match). */
+import { FLAG2_OPCODE, FLAG2_QR } from '../dns/constants.js';
 
 /**
  * Compares the question of `reply` with ours (query bytes 12..questionEnd): the name ASCII case-insensitively
@@ -6,7 +7,7 @@
  */
 export function sameQuestion(reply: Buffer, query: Buffer, questionEnd: number): boolean {
   if (reply.length < questionEnd) return false;
-  // Label length bytes are at most 63, below 'A', so folding the whole name area only ever folds letters.
+  // Only letters may differ, and only in case; length bytes and other octets must be equal.
   const nameEnd = questionEnd - 4;
   for (let i = 12; i < nameEnd; i++) {
     const a = reply[i]!;
@@ -26,8 +27,8 @@ export function isAnswerTo(reply: Buffer, id: number, query: Buffer, questionEnd
   return (
     reply.length >= questionEnd &&
     reply.readUInt16BE(0) === id &&
-    (reply[2]! & 0x80) !== 0 && // QR: a response
-    (reply[2]! & 0x78) === (query[2]! & 0x78) && // same opcode
+    (reply[2]! & FLAG2_QR) !== 0 && // a response
+    (reply[2]! & FLAG2_OPCODE) === (query[2]! & FLAG2_OPCODE) &&
     reply[4] === query[4] &&
     reply[5] === query[5] && // QDCOUNT
     sameQuestion(reply, query, questionEnd)

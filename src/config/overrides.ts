@@ -1,0 +1,34 @@
+/** Command-line overrides (--listen, --upstream) laid over a loaded Config, giving a new frozen Config. */
+import { HradbaError } from '../errors.js';
+import { deepFreeze } from './deep-freeze.js';
+import { formatHostPort, hostPortOrError } from './host-port.js';
+import { DNS_PORT } from './schema.js';
+import type { Config, HostPort } from './types.js';
+
+export { parseHostPort } from './host-port.js';
+
+/** Values given on the command line; an absent or empty list leaves the config's value. */
+export interface Overrides {
+  readonly listen?: readonly string[] | undefined;
+  readonly upstream?: readonly string[] | undefined;
+}
+
+function parseAll(option: string, texts: readonly string[]): HostPort[] {
+  const seen = new Set<string>();
+  return texts.map((text) => {
+    const hp = hostPortOrError(text, DNS_PORT);
+    if ('error' in hp) throw new HradbaError('HRADBA_ERR_USAGE', `${option} '${text}': ${hp.error}`);
+    const key = formatHostPort(hp);
+    if (seen.has(key)) throw new HradbaError('HRADBA_ERR_USAGE', `${option} '${text}': ${key} is given twice`);
+    seen.add(key);
+    return hp;
+  });
+}
+
+/** Returns cfg with listen/upstreams replaced by the given addresses (port 53 when omitted); throws HRADBA_ERR_USAGE on bad input. */
+export function applyOverrides(cfg: Config, o: Overrides): Config {
+  const listen = o.listen !== undefined && o.listen.length > 0 ? parseAll('--listen', o.listen) : cfg.listen;
+  const upstreams = o.upstream !== undefined && o.upstream.length > 0 ? parseAll('--upstream', o.upstream) : cfg.upstreams;
+  if (listen === cfg.listen && upstreams === cfg.upstreams) return cfg;
+  return deepFreeze({ ...cfg, listen, upstreams });
+}

@@ -1,0 +1,57 @@
+/** Bounds-checked walking over names and resource records in a raw message, without decoding them. */
+
+/** Longest name on the wire, length octets and the root label included (RFC 1035 §2.3.4). */
+export const MAX_NAME_WIRE = 255;
+
+/** Fixed part of a resource record after its owner name: TYPE, CLASS, TTL, RDLENGTH. */
+export const RR_FIXED_LENGTH = 10;
+
+/**
+ * Offset just past the name that starts at `off`, or -1 when the name is malformed: it runs past the end,
+ * uses label type 01 or 10, is longer than 255 octets, or holds a compression pointer that does not point
+ * strictly backwards. Pointers are checked but never followed: skipping needs only the bytes in place, and
+ * strictly-backward targets cannot form a loop for whoever does follow them.
+ */
+export function skipName(msg: Buffer, off: number): number {
+  const len = msg.length;
+  let wire = 1; // the root label (or the pointer's target) ends the name
+  // Each pass consumes a label of at least 2 wire octets and `wire` is capped, so this runs < 128 times.
+  for (;;) {
+    if (off >= len) return -1;
+    const l = msg[off]!;
+    if (l === 0) return off + 1;
+    const kind = l & 0xc0;
+    if (kind === 0xc0) {
+      if (off + 1 >= len) return -1;
+      const target = ((l & 0x3f) << 8) | msg[off + 1]!;
+      return target < off ? off + 2 : -1;
+    }
+    if (kind !== 0) return -1;
+    wire += l + 1;
+    if (wire > MAX_NAME_WIRE) return -1;
+    off += l + 1;
+  }
+}
+
+/** Offset just past the resource record that starts at `off`, or -1 when it is malformed or runs past the end. */
+export function skipRecord(msg: Buffer, off: number): number {
+  const fixed = skipName(msg, off);
+  if (fixed < 0 || fixed + RR_FIXED_LENGTH > msg.length) return -1;
+  const end = fixed + RR_FIXED_LENGTH + ((msg[fixed + 8]! << 8) | msg[fixed + 9]!);
+  return end <= msg.length ? end : -1;
+}
+
+/** Skips `count` records from `off`; returns the offset past the last one, or -1. Bounded by the message length. */
+export function skipRecords(msg: Buffer, off: number, count: number): number {
+  // Every record takes at least 11 octets, so a huge count fails fast at the end of the message.
+  for (let i = 0; i < count && off >= 0; i++) off = skipRecord(msg, off);
+  return off;
+}
+
+/** Offset of the first ADDITIONAL record of a message whose question ends at `questionEnd`, or -1. */
+export function additionalStart(msg: Buffer, questionEnd: number): number {
+  if (msg.length < 12) return -1;
+  const an = (msg[6]! << 8) | msg[7]!;
+  const ns = (msg[8]! << 8) | msg[9]!;
+  return skipRecords(msg, questionEnd, an + ns);
+}

@@ -1,0 +1,316 @@
+/** The `report` command's core: reads block-log lines and sums up, per client and vendor, how often banned services were asked for, when, and on what legal basis. */
+
+import { open } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { HradbaError } from '../errors.js';
+import { EVENT, type LoggedBasis } from '../log/fields.js';
+
+/** One vendor as seen from one client. */
+export interface VendorUsage {
+  /** Vendor id. */
+  readonly vendor: string;
+  /** Sinkholed lookups. */
+  readonly count: number;
+  /** ISO 8601 (UTC) time of the first and last lookup. */
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  /** Ids of the lists that matched, sorted. */
+  readonly lists: readonly string[];
+  /** Distinct legal bases named in the lines, in order of first appearance. */
+  readonly bases: readonly LoggedBasis[];
+}
+
+/** One client and every banned vendor it asked for. */
+export interface ClientUsage {
+  readonly client: string;
+  /** Sinkholed lookups over all vendors. */
+  readonly total: number;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  /** Sorted by count, highest first, then by vendor id. */
+  readonly vendors: readonly VendorUsage[];
+}
+
+/** Lines that did not count, by reason. */
+export interface SkippedLines {
+  readonly total: number;
+  /** Not a JSON object (garbage, truncated lines, output of other programs). */
+  readonly notJson: number;
+  /** JSON lines of other events (listening, reload, shutdown, query, errors). */
+  readonly otherEvent: number;
+  /** Sinkhole lines missing a field the report needs (client, vendor, list, time). */
+  readonly malformed: number;
+}
+
+export interface Report {
+  /** Sorted by total, highest first, then by client address. */
+  readonly clients: readonly ClientUsage[];
+  /** Sinkhole lines counted. */
+  readonly sinkholes: number;
+  /** Non-empty lines read. */
+  readonly lines: number;
+  readonly skipped: SkippedLines;
+  /** Time span of the counted lines; null when none counted. */
+  readonly firstSeen: string | null;
+  readonly lastSeen: string | null;
+}
+
+/** The fields of a sinkhole line the report uses, once checked. */
+interface SinkholeSample {
+  readonly client: string;
+  readonly vendor: string;
+  readonly list: string;
+  readonly time: number;
+  readonly basis: LoggedBasis | null;
+}
+
+interface VendorAcc {
+  count: number;
+  first: number;
+  last: number;
+  readonly lists: Set<string>;
+  /** Keyed by authority + NUL + date, so the same basis on many lines is kept once. */
+  readonly bases: Map<string, LoggedBasis>;
+}
+
+interface ClientAcc {
+  total: number;
+  first: number;
+  last: number;
+  readonly vendors: Map<string, VendorAcc>;
+}
+
+/** buildReport aggregates sinkhole lines per client and vendor; any other line is counted as skipped, never fatal. */
+export async function buildReport(lines: AsyncIterable<string> | Iterable<string>): Promise<Report> {
+  const clients = new Map<string, ClientAcc>();
+  let read = 0;
+  let sinkholes = 0;
+  let notJson = 0;
+  let otherEvent = 0;
+  let malformed = 0;
+
+  for await (const raw of lines) {
+    const text = raw.trim();
+    if (text === '') continue;
+    read++;
+    const obj = parseObject(text);
+    if (obj === null) {
+      notJson++;
+      continue;
+    }
+    if (obj['event'] !== EVENT.sinkhole) {
+      otherEvent++;
+      continue;
+    }
+    const s = readSinkhole(obj);
+    if (s === null) {
+      malformed++;
+      continue;
+    }
+    sinkholes++;
+    add(clients, s);
+  }
+
+  const out = [...clients].map(([client, acc]) => toClientUsage(client, acc));
+  out.sort((a, b) => b.total - a.total || compareText(a.client, b.client));
+  let first = Infinity;
+  let last = -Infinity;
+  for (const acc of clients.values()) {
+    first = Math.min(first, acc.first);
+    last = Math.max(last, acc.last);
+  }
+  return {
+    clients: out,
+    sinkholes,
+    lines: read,
+    skipped: { total: notJson + otherEvent + malformed, notJson, otherEvent, malformed },
+    firstSeen: sinkholes > 0 ? iso(first) : null,
+    lastSeen: sinkholes > 0 ? iso(last) : null,
+  };
+}
+
+function add(clients: Map<string, ClientAcc>, s: SinkholeSample): void {
+  let c = clients.get(s.client);
+  if (c === undefined) {
+    c = { total: 0, first: s.time, last: s.time, vendors: new Map() };
+    clients.set(s.client, c);
+  }
+  c.total++;
+  c.first = Math.min(c.first, s.time);
+  c.last = Math.max(c.last, s.time);
+
+  let v = c.vendors.get(s.vendor);
+  if (v === undefined) {
+    v = { count: 0, first: s.time, last: s.time, lists: new Set(), bases: new Map() };
+    c.vendors.set(s.vendor, v);
+  }
+  v.count++;
+  // Lines are not assumed to be in time order: several processes may share a file, and
+  // logs may be concatenated in any order before being fed to the report.
+  v.first = Math.min(v.first, s.time);
+  v.last = Math.max(v.last, s.time);
+  v.lists.add(s.list);
+  if (s.basis !== null) {
+    const key = `${s.basis.authority}\u0000${s.basis.date}`;
+    if (!v.bases.has(key)) v.bases.set(key, s.basis);
+  }
+}
+
+function toClientUsage(client: string, acc: ClientAcc): ClientUsage {
+  const vendors: VendorUsage[] = [...acc.vendors].map(([vendor, v]) => ({
+    vendor,
+    count: v.count,
+    firstSeen: iso(v.first),
+    lastSeen: iso(v.last),
+    lists: [...v.lists].sort(compareText),
+    bases: [...v.bases.values()],
+  }));
+  vendors.sort((a, b) => b.count - a.count || compareText(a.vendor, b.vendor));
+  return { client, total: acc.total, firstSeen: iso(acc.first), lastSeen: iso(acc.last), vendors };
+}
+
+/** Parses one line as a JSON object; null for anything else (garbage, arrays, scalars). */
+function parseObject(text: string): Record<string, unknown> | null {
+  // Cheap pre-check: every pino line starts with '{'; skips the exception for most garbage.
+  if (text.charCodeAt(0) !== 0x7b) return null;
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Checks the fields the report needs; null when one is missing or of the wrong type. */
+function readSinkhole(o: Record<string, unknown>): SinkholeSample | null {
+  const client = o['client'];
+  const vendor = o['vendor'];
+  const list = o['list'];
+  const time = readTime(o['time']);
+  if (!isText(client) || !isText(vendor) || !isText(list) || time === null) return null;
+  return { client, vendor, list, time, basis: readBasis(o['basis']) };
+}
+
+/** Accepts the ISO strings our logger writes and the epoch-ms numbers of pino's default. */
+function readTime(v: unknown): number | null {
+  const ms = typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : NaN;
+  // Date's own range (±8.64e15 ms), so iso() can never throw on a counted line.
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? ms : null;
+}
+
+/** A basis missing or malformed does not drop the line: the lookup still happened. */
+function readBasis(v: unknown): LoggedBasis | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const b = v as Record<string, unknown>;
+  const authority = b['authority'];
+  const date = b['date'];
+  return typeof authority === 'string' && typeof date === 'string' ? { authority, date } : null;
+}
+
+function isText(v: unknown): v is string {
+  return typeof v === 'string' && v !== '';
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** Locale-independent order, so the report is the same on every machine. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+const TABLE_HEADER = ['CLIENT', 'VENDOR', 'COUNT', 'FIRST SEEN', 'LAST SEEN', 'BASIS'] as const;
+/** COUNT is right-aligned; BASIS, the last column, is not padded (no trailing spaces). */
+const RIGHT_ALIGNED = 2;
+
+/** formatReportTable renders one aligned row per client and vendor, then a summary line. */
+export function formatReportTable(r: Report): string {
+  const rows: string[][] = [];
+  for (const c of r.clients) {
+    for (const v of c.vendors) {
+      rows.push([
+        c.client,
+        v.vendor,
+        String(v.count),
+        shortTime(v.firstSeen),
+        shortTime(v.lastSeen),
+        v.bases.length === 0 ? '-' : v.bases.map((b) => `${b.authority}, ${b.date}`).join('; '),
+      ]);
+    }
+  }
+
+  const out: string[] = [];
+  if (rows.length === 0) {
+    out.push('No sinkholed lookups found.');
+  } else {
+    const all = [[...TABLE_HEADER], ...rows];
+    const widths = TABLE_HEADER.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
+    for (const row of all) {
+      const cells = row.map((cell, i) => {
+        if (i === row.length - 1) return cell;
+        const w = widths[i] ?? 0;
+        return i === RIGHT_ALIGNED ? cell.padStart(w) : cell.padEnd(w);
+      });
+      out.push(cells.join('  '));
+    }
+    out.push('');
+    out.push(
+      `${r.sinkholes} sinkholed ${plural(r.sinkholes, 'lookup')} from ${r.clients.length} ${plural(r.clients.length, 'client')}` +
+        `, ${shortTime(r.firstSeen ?? '')} to ${shortTime(r.lastSeen ?? '')}.`,
+    );
+  }
+  const s = r.skipped;
+  if (s.total > 0) {
+    out.push(
+      `${s.total} ${plural(s.total, 'line')} skipped: ${s.otherEvent} other events, ${s.notJson} not JSON, ${s.malformed} malformed sinkhole ${plural(s.malformed, 'line')}.`,
+    );
+  }
+  return out.join('\n') + '\n';
+}
+
+/** formatReportJson renders the report as indented JSON (the `--json` output), newline-terminated. */
+export function formatReportJson(r: Report): string {
+  return JSON.stringify(r, null, 2) + '\n';
+}
+
+/** '2025-07-09T08:15:00.123Z' → '2025-07-09 08:15:00Z': seconds are enough to read, and the Z keeps it unambiguous. */
+function shortTime(isoTime: string): string {
+  return isoTime.length >= 19 ? `${isoTime.slice(0, 10)} ${isoTime.slice(11, 19)}Z` : isoTime;
+}
+
+function plural(n: number, word: string): string {
+  return n === 1 ? word : `${word}s`;
+}
+
+/** readLines yields the lines of a file, or of stdin for '-'; throws HradbaError('HRADBA_ERR_LOG') when the file cannot be read. */
+export async function* readLines(source: string): AsyncGenerator<string, void, undefined> {
+  let input: Readable;
+  if (source === '-') {
+    input = process.stdin;
+  } else {
+    try {
+      // Opened before streaming, so a missing file fails here with a clear message.
+      input = (await open(source, 'r')).createReadStream({ encoding: 'utf8' });
+    } catch (err) {
+      throw readError(source, err);
+    }
+  }
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  try {
+    for await (const line of rl) yield line;
+  } catch (err) {
+    // Errors while reading (EISDIR, EIO) reach the interface from its input stream.
+    throw readError(source, err);
+  } finally {
+    rl.close();
+    // Closes the file handle (autoClose) when the caller stops early; stdin is left alone.
+    if (input !== process.stdin) input.destroy();
+  }
+}
+
+function readError(source: string, err: unknown): HradbaError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new HradbaError('HRADBA_ERR_LOG', `cannot read ${source === '-' ? 'standard input' : source}: ${reason}`, { cause: err });
+}

@@ -1,0 +1,48 @@
+/** The shipped config/hradba.yaml starts as is (with --listen and --upstream overrides) and enforces the shipped lists. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dig, parseDig, rdata } from '../helpers/dig.js';
+import { startHradba, type HradbaProcess } from '../helpers/hradba.js';
+import { startNsd, type NsdServer } from '../helpers/nsd.js';
+
+describe('serve with the default config', () => {
+  let nsd: NsdServer;
+  let hradba: HradbaProcess;
+
+  beforeAll(async () => {
+    nsd = await startNsd();
+    hradba = await startHradba({ config: null, args: ['--upstream', `127.0.0.1:${nsd.port}`] });
+  });
+
+  afterAll(async () => {
+    await hradba?.stop();
+    await nsd?.stop();
+  });
+
+  it.each([
+    { qname: 'chat.deepseek.com', list: 'deepseek' },
+    { qname: 'deepseek.com', list: 'deepseek' },
+  ])('sinkholes $qname from the shipped $list list', async ({ qname, list }) => {
+    const a = parseDig((await dig({ port: hradba.port }, [qname, 'A'])).stdout);
+    expect(a.status).toBe('NXDOMAIN');
+    const line = await hradba.waitForLog((l) => l['event'] === 'sinkhole' && l['qname'] === qname, 5000);
+    expect(line['list']).toBe(list);
+    expect(line['vendor']).toBe('deepseek');
+    expect(String((line['basis'] as { authority?: unknown } | undefined)?.authority ?? '')).not.toBe('');
+  });
+
+  it('forwards www.example.test to the --upstream', async () => {
+    const a = parseDig((await dig({ port: hradba.port }, ['www.example.test', 'A'])).stdout);
+    expect(a.status).toBe('NOERROR');
+    expect(rdata(a, 'A')).toEqual(['192.0.2.10']);
+  });
+
+  it('forwards a name of a vendor that no shipped list names', async () => {
+    const a = parseDig((await dig({ port: hradba.port }, ['chat.banned-vendor.test', 'A'])).stdout);
+    expect(a.status).toBe('NOERROR');
+    expect(rdata(a, 'A')).toEqual(['192.0.2.52']);
+  });
+
+  it('logs one listening line', () => {
+    expect(hradba.logs().filter((l) => l['event'] === 'listening')).toHaveLength(1);
+  });
+});
