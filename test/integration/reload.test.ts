@@ -137,3 +137,20 @@ describe('SIGHUP with a broken list (maxBadLines 0)', () => {
     expect(a.status).toBe('NXDOMAIN');
   });
 });
+
+describe('SIGHUP as soon as the listening line appears', () => {
+  // An orchestrator may reload the moment hradba reports readiness, so the handlers must be in place
+  // by then; Node's default action for an unhandled SIGHUP is to terminate. Several rounds, because
+  // an early signal only sometimes lands in the gap.
+  it.each([1, 2, 3, 4, 5])('round %i: reloads instead of dying', async () => {
+    const hradba = await startHradba({ config: testConfig(nsd.port), lists: { [TEST_LIST]: testvendorList() } });
+    try {
+      hradba.kill('SIGHUP');
+      const reload = await hradba.waitForLog(isReload, 10_000);
+      expect(reload['ok']).toBe(true);
+      expect(hradba.proc.signalCode).toBeNull();
+    } finally {
+      await hradba.stop();
+    }
+  });
+});
