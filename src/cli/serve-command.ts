@@ -4,7 +4,7 @@ import { applyOverrides, type Overrides } from '../config/overrides.js';
 import type { Config } from '../config/types.js';
 import { HradbaError } from '../errors.js';
 import { createLogger, type AppLogger } from '../log/logger.js';
-import { problemsOf, startServer } from '../server/server.js';
+import { problemsOf, startServer, type RunningServer } from '../server/server.js';
 import { EXIT } from './exit-codes.js';
 
 export interface ServeOptions {
@@ -46,24 +46,18 @@ export async function serve(opts: ServeOptions): Promise<void> {
     process.exit(EXIT.SOFTWARE);
   });
 
-  let server;
-  try {
-    server = await startServer({ configFile: opts.config, overrides, log, initialConfig: config });
-  } catch (err) {
-    const code = err instanceof HradbaError && err.code === 'HRADBA_ERR_LISTEN' ? EXIT.FAILURE : EXIT.CONFIG;
-    log.fatal({ event: 'start-failed', errors: problemsOf(err) }, 'cannot start');
-    await logger.flush();
-    printProblems('cannot start', err);
-    process.exit(code);
-  }
-  const running = server;
-
-  process.on('SIGHUP', () => {
-    log.info({ event: 'reload-requested' }, 'SIGHUP: reloading config and lists');
-    void running.reload();
-  });
+  // Signal handlers go in before the first socket is bound: Node's default for SIGHUP is to terminate, so a
+  // reload asked for right after the listening line must never find the process without them.
+  let running: RunningServer | null = null;
+  let reloadWanted = false;
+  let stopWanted: NodeJS.Signals | null = null;
   let stopping = false;
+
   const stop = (signal: NodeJS.Signals): void => {
+    if (running === null) {
+      stopWanted = signal;
+      return;
+    }
     if (stopping) return;
     stopping = true;
     log.info({ event: 'shutdown-requested', signal }, `${signal}: finishing queries in progress`);
@@ -77,6 +71,30 @@ export async function serve(opts: ServeOptions): Promise<void> {
       .catch((err: unknown) => process.stderr.write(`hradba: closing the log failed: ${String(err)}\n`))
       .finally(() => process.exit(EXIT.OK));
   };
+  process.on('SIGHUP', () => {
+    if (running === null) {
+      reloadWanted = true;
+      return;
+    }
+    log.info({ event: 'reload-requested' }, 'SIGHUP: reloading config and lists');
+    void running.reload();
+  });
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+
+  try {
+    running = await startServer({ configFile: opts.config, overrides, log, initialConfig: config });
+  } catch (err) {
+    const code = err instanceof HradbaError && err.code === 'HRADBA_ERR_LISTEN' ? EXIT.FAILURE : EXIT.CONFIG;
+    log.fatal({ event: 'start-failed', errors: problemsOf(err) }, 'cannot start');
+    await logger.close();
+    printProblems('cannot start', err);
+    process.exit(code);
+  }
+  // Signals that arrived while starting: a stop wins over a reload.
+  if (stopWanted !== null) stop(stopWanted);
+  else if (reloadWanted) {
+    log.info({ event: 'reload-requested' }, 'SIGHUP during start: reloading config and lists');
+    void running.reload();
+  }
 }

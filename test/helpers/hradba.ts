@@ -24,6 +24,8 @@ export interface HradbaOptions {
   readonly args?: readonly string[];
   /** Bound on reaching the `listening` line. */
   readonly startTimeoutMs?: number;
+  /** Called synchronously for each stdout line as it arrives (e.g. to signal the process at an exact moment). */
+  readonly onLogLine?: (line: LogLine, proc: ChildProcess) => void;
 }
 
 export interface HradbaProcess {
@@ -115,7 +117,11 @@ export async function startHradba(opts: HradbaOptions): Promise<HradbaProcess> {
     while (nl >= 0) {
       const line = partial.slice(0, nl);
       partial = partial.slice(nl + 1);
-      if (line.trim() !== '') lines.push(parseLine(line));
+      if (line.trim() !== '') {
+        const parsed = parseLine(line);
+        lines.push(parsed);
+        opts.onLogLine?.(parsed, child);
+      }
       nl = partial.indexOf('\n');
     }
     notify();
