@@ -19,11 +19,15 @@ export interface Snapshot {
   readonly blockedText: (list: ListInfo) => string;
 }
 
-/** blockedTextFor says which vendor is blocked and on what basis, in the few words an EDE text can hold. */
+/**
+ * blockedTextFor says which vendor is blocked and on what basis, in the few words an EDE text can hold.
+ * Short ids first and the date before the authority: when the text is cut to its bound, only the tail of
+ * the authority's name is lost.
+ */
 export function blockedTextFor(list: ListInfo): string {
   const basis = list.basis[0];
-  const grounds = basis === undefined ? '' : `; ${basis.authority}, ${basis.date}`;
-  return `hradba: ${list.vendorName} (${list.id})${grounds}`;
+  const grounds = basis === undefined ? '' : `; basis: ${basis.date} ${basis.authority}`;
+  return `vendor ${list.vendor}; list ${list.id}${grounds}`;
 }
 
 /**
