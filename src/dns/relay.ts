@@ -2,27 +2,8 @@
 
 import { FLAG2_AA, FLAG2_QR, FLAG3_RA, HEADER_SIZE, TYPE } from './constants.js';
 import { RR_FIXED_LENGTH, additionalStart, skipName } from './record-walk.js';
+import { sameQuestion } from './same-question.js';
 import type { ParsedQuery } from './types.js';
-
-/**
- * True when the upstream question at [12, questionEnd) is the client's: same labels (ASCII case folded,
- * as upstreams may echo 0x20-randomised or normalised case), same QTYPE and QCLASS.
- */
-function sameQuestion(upstream: Buffer, msg: Buffer, questionEnd: number): boolean {
-  const nameEnd = questionEnd - 4;
-  // The client's name was validated: its length octets are <= 63 and never letters, so folding only
-  // letters cannot make two differently shaped names compare equal.
-  for (let i = HEADER_SIZE; i < nameEnd; i++) {
-    const a = upstream[i]!;
-    const b = msg[i]!;
-    if (a !== b) {
-      const la = a | 0x20;
-      if (la !== (b | 0x20) || la < 0x61 || la > 0x7a) return false;
-    }
-  }
-  for (let i = nameEnd; i < questionEnd; i++) if (upstream[i] !== msg[i]) return false;
-  return true;
-}
 
 /**
  * The client's answer made from an upstream answer: client ID, RA set and AA cleared, the client's question

@@ -212,3 +212,16 @@ describe('relayAnswer fuzz', () => {
     expect(relayed).toBeGreaterThan(1000);
   });
 });
+
+describe('relayAnswer header flags', () => {
+  it.each([
+    { name: 'authoritative upstream without RA', flags: 0x8500, wantFlags: 0x8180 },
+    { name: 'recursive upstream with RA and AD kept', flags: 0x81a0, wantFlags: 0x81a0 },
+    { name: 'NXDOMAIN from an authority', flags: 0x8503, wantFlags: 0x8183 },
+  ])('sets RA and clears AA: $name', ({ flags, wantFlags }) => {
+    const up = response(0x9999, upstreamQuestion, [], [], [], flags);
+    const out = relayAnswer(up, clientClassic, qClassic);
+    expect(out?.readUInt16BE(2)).toBe(wantFlags);
+    expect(out?.readUInt16BE(0)).toBe(0x1111);
+  });
+});

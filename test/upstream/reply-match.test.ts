@@ -1,6 +1,7 @@
 /** Tests for matching upstream replies to our query: ID, QR, opcode and the case-insensitive question. */
 import { describe, expect, it } from 'vitest';
-import { isAnswerTo, sameQuestion } from '../../src/upstream/reply-match.js';
+import { sameQuestion } from '../../src/dns/same-question.js';
+import { isAnswerTo } from '../../src/upstream/reply-match.js';
 import { buildQuery, buildReply, encodeName } from '../helpers/fake-upstream.js';
 
 const { msg: query, questionEnd } = buildQuery({ id: 0x4242, name: 'www.Example.org', type: 65 });
