@@ -16,6 +16,7 @@ import { fitUdp } from '../dns/truncate.js';
 import type { ParsedQuery } from '../dns/types.js';
 import { logSinkhole } from '../log/block-log.js';
 import type { QueryHandler, Remote } from '../net/types.js';
+import type { PolicyEntry } from '../policy/types.js';
 import type { Snapshot } from './snapshot.js';
 
 /** Counts queries still being answered, so shutdown and retired forwarders can wait for them. */
@@ -49,12 +50,30 @@ export class InFlight {
   }
 }
 
+/** How a query ended; every query ends in exactly one of these (metrics and logs count them). */
+export type Outcome =
+  | 'sinkholed'
+  | 'forwarded'
+  | 'local'
+  | 'refused'
+  | 'servfail'
+  | 'formerr'
+  | 'notimp'
+  | 'dropped';
+
+/** Told of every query's outcome once it is known; `entry` is the matched policy entry for 'sinkholed'. */
+export type QueryObserver = (outcome: Outcome, remote: Remote, entry?: PolicyEntry) => void;
+
 export interface QueryHandlerDeps {
   /** The snapshot in force; read once per query. */
   readonly current: () => Snapshot;
   readonly log: Logger;
   readonly inFlight: InFlight;
+  /** Optional outcome hook (metrics); must be cheap and must not throw. */
+  readonly observe?: QueryObserver;
 }
+
+const ignoreOutcome: QueryObserver = () => {};
 
 /** Zone transfers ask for a whole zone: hradba serves no zone, so they are refused outright. */
 const TRANSFER_TYPES = new Set<number>([TYPE.AXFR, TYPE.IXFR]);
@@ -62,6 +81,7 @@ const TRANSFER_TYPES = new Set<number>([TYPE.AXFR, TYPE.IXFR]);
 /** createQueryHandler returns the handler every listener calls with a raw message. */
 export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
   const { current, log, inFlight } = deps;
+  const observe = deps.observe ?? ignoreOutcome;
   const queryLog = log.child({ component: 'query' });
 
   const forward = async (snap: Snapshot, msg: Buffer, q: ParsedQuery, remote: Remote): Promise<Buffer | null> => {
@@ -74,12 +94,14 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
         if (answer !== null) {
           const fitted = remote.transport === 'udp' ? fitUdp(answer, q, udpSize) : answer;
           if (snap.config.log.queries) queryLog.debug({ event: 'query', client: remote.address, qname: q.qname, qtype: q.qtype, outcome: 'forwarded', upstream: `${result.upstream.host}:${result.upstream.port}` }, 'forwarded');
+          observe('forwarded', remote);
           return fitted;
         }
         queryLog.warn({ event: 'upstream-malformed', upstream: `${result.upstream.host}:${result.upstream.port}`, qname: q.qname }, 'unusable upstream answer');
       } else if (snap.config.log.queries) {
         queryLog.debug({ event: 'query', client: remote.address, qname: q.qname, qtype: q.qtype, outcome: 'servfail', reason: result.reason }, 'servfail');
       }
+      observe('servfail', remote);
       return rcodeReply(msg, q, RCODE.SERVFAIL, {
         udpSize,
         ede: { code: EDE.NO_REACHABLE_AUTHORITY, text: 'no upstream answered in time' },
@@ -87,6 +109,7 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
     } catch (err) {
       // A bug, not a network failure: the client still gets an answer, the stack reaches the log.
       queryLog.error({ err, qname: q.qname }, 'query failed');
+      observe('servfail', remote);
       return rcodeReply(msg, q, RCODE.SERVFAIL, { udpSize: snap.config.edns.udpSize });
     } finally {
       inFlight.leave();
@@ -99,18 +122,27 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
     const udpSize = config.edns.udpSize;
 
     const allowed = snap.isAllowed(remote.address);
-    if (!allowed && config.access.action === 'drop') return null;
+    if (!allowed && config.access.action === 'drop') {
+      observe('dropped', remote);
+      return null;
+    }
 
     const parsed = parseQuery(msg);
     if (!parsed.ok) {
       const { failure } = parsed;
       // A stranger's malformed packet earns silence, never a reflected error.
-      if (failure.action === 'drop' || !allowed) return null;
+      if (failure.action === 'drop' || !allowed) {
+        observe('dropped', remote);
+        return null;
+      }
+      observe(failure.rcode === RCODE.NOTIMP ? 'notimp' : 'formerr', remote);
       return errorReply(msg, failure, udpSize);
     }
     const q = parsed.query;
-    if (!allowed) return rcodeReply(msg, q, RCODE.REFUSED, { udpSize });
-    if (q.qclass !== CLASS_IN || TRANSFER_TYPES.has(q.qtype)) return rcodeReply(msg, q, RCODE.REFUSED, { udpSize });
+    if (!allowed || q.qclass !== CLASS_IN || TRANSFER_TYPES.has(q.qtype)) {
+      observe('refused', remote);
+      return rcodeReply(msg, q, RCODE.REFUSED, { udpSize });
+    }
 
     const entry = snap.policy.match(q.qname);
     if (entry !== undefined) {
@@ -133,11 +165,15 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
         zone: entry.domain,
         ede: config.sinkhole.ede ? { text: snap.blockedText(entry.list) } : null,
       });
+      observe('sinkholed', remote, entry);
       return remote.transport === 'udp' ? fitUdp(blocked, q, udpSize) : blocked;
     }
 
     const local = localAnswer(msg, q, udpSize);
-    if (local !== null) return remote.transport === 'udp' ? fitUdp(local, q, udpSize) : local;
+    if (local !== null) {
+      observe('local', remote);
+      return remote.transport === 'udp' ? fitUdp(local, q, udpSize) : local;
+    }
 
     return forward(snap, msg, q, remote);
   };
@@ -148,6 +184,7 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
     } catch (err) {
       // Only a bug lands here; one query is lost to it, never the listener.
       queryLog.error({ err, client: remote.address }, 'query handling failed');
+      observe('dropped', remote);
       return null;
     }
   };
