@@ -41,7 +41,12 @@ export interface LoadedList {
   readonly problems: ListProblem[];
   /** true when the list cannot be used at all (missing metadata, unsupported version), whatever maxBadLines says. */
   readonly fatal: boolean;
+  /** Entries read (duplicates included); equals entries.length unless they went to an `onEntry` callback instead. */
+  readonly entryCount: number;
 }
+
+/** Receives each entry as it is read, instead of one object per entry in `entries` (for lists of millions). */
+export type EntrySink = (domain: string, exact: boolean, line: number) => void;
 
 /** Host names every hosts file maps to loopback; they are not vendor names and are skipped without a word. */
 const HOSTS_SKIP = new Set(['localhost', 'localhost.localdomain', 'broadcasthost', 'local']);
@@ -160,12 +165,26 @@ function applyDirective(h: Header, name: string, value: string, line: number, pr
 /** Config keys that describe plain and hosts lists only; a hradba list carries its own. */
 const METADATA_KEYS = ['id', 'vendor', 'vendorName', 'basis'] as const;
 
-/** parseList parses a list's text in one pass; it never throws, every problem is returned located. */
-export function parseList(text: string, cfg: ListConfig): LoadedList {
+/**
+ * parseList parses a list's text in one pass; it never throws, every problem is returned located. With
+ * `onEntry`, entries go to the callback and `entries` stays empty: no object per line survives the pass.
+ */
+export function parseList(text: string, cfg: ListConfig, onEntry?: EntrySink): LoadedList {
   const file = cfg.file;
   const format = cfg.format ?? detectFormat(text);
   const problems: ListProblem[] = [];
   const entries: ListEntry[] = [];
+  let entryCount = 0;
+  const emit: EntrySink =
+    onEntry === undefined
+      ? (domain, exact, line) => {
+          entryCount++;
+          entries.push({ domain, exact, line });
+        }
+      : (domain, exact, line) => {
+          entryCount++;
+          onEntry(domain, exact, line);
+        };
   let fatal = false;
   const problem: Emit = (line, message) => {
     problems.push({ file, line, message });
@@ -176,15 +195,25 @@ export function parseList(text: string, cfg: ListConfig): LoadedList {
   };
 
   const header: Header = { basis: [], sources: [] };
-  const lines = text.split('\n');
-  if (lines.length > 0 && lines[0]?.charCodeAt(0) === 0xfeff) lines[0] = lines[0].slice(1);
+  // Lines are cut one at a time (no array of a million strings): each is garbage as soon as it is read.
+  const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let pos = bom;
+  let lineNo = 0;
+  /** nextLine returns the next line (without its '\n'), or null after the last one (as split('\n') would). */
+  const nextLine = (): string | null => {
+    if (pos > text.length) return null;
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = text.length;
+    const raw = text.slice(pos, nl);
+    pos = nl + 1;
+    lineNo++;
+    return raw;
+  };
 
   if (format === 'hradba') {
     let seenMagic = false;
     let inHeader = true;
-    for (let i = 0; i < lines.length; i++) {
-      const lineNo = i + 1;
-      const raw = lines[i] ?? '';
+    for (let raw = nextLine(); raw !== null; raw = nextLine()) {
       if (raw.length === 0) continue;
       const c0 = raw.charCodeAt(0);
       // Most lines of a big list are a bare name: those skip the trimming and comment handling below.
@@ -224,26 +253,24 @@ export function parseList(text: string, cfg: ListConfig): LoadedList {
           data = data.slice(1).trim();
         }
         const d = normalizeDomain(data);
-        if (typeof d === 'string') entries.push({ domain: d, exact, line: lineNo });
+        if (typeof d === 'string') emit(d, exact, lineNo);
         else problem(lineNo, d.error);
         continue;
       }
       inHeader = false;
       const d = normalizeDomain(raw);
-      if (typeof d === 'string') entries.push({ domain: d, exact: false, line: lineNo });
+      if (typeof d === 'string') emit(d, false, lineNo);
       else problem(lineNo, d.error);
     }
   } else {
     const exact = cfg.match === undefined ? format === 'hosts' : cfg.match === 'exact';
-    for (let i = 0; i < lines.length; i++) {
-      const raw = lines[i] ?? '';
+    for (let raw = nextLine(); raw !== null; raw = nextLine()) {
       const hash = raw.indexOf('#');
       const data = (hash < 0 ? raw : raw.slice(0, hash)).trim();
       if (data.length === 0) continue;
-      const lineNo = i + 1;
       if (format === 'plain') {
         const d = normalizeDomain(data);
-        if (typeof d === 'string') entries.push({ domain: d, exact, line: lineNo });
+        if (typeof d === 'string') emit(d, exact, lineNo);
         else problem(lineNo, d.error);
         continue;
       }
@@ -270,7 +297,7 @@ export function parseList(text: string, cfg: ListConfig): LoadedList {
         }
         // So are the loopback names every hosts file carries.
         if (HOSTS_SKIP.has(d) || d.startsWith('ip6-')) continue;
-        entries.push({ domain: d, exact, line: lineNo });
+        emit(d, exact, lineNo);
       }
       // One problem per line, so maxBadLines counts lines.
       if (bad !== undefined) problem(lineNo, bad);
@@ -319,7 +346,7 @@ export function parseList(text: string, cfg: ListConfig): LoadedList {
       basis: cfg.basis ?? [],
     };
   }
-  return { info, format, entries, problems, fatal };
+  return { info, format, entries, problems, fatal, entryCount };
 }
 
 /** readProblem says in a few words why a file could not be read. */
@@ -344,9 +371,13 @@ function readProblem(err: unknown): string {
  * come back as warnings in `problems`.
  */
 export async function loadList(cfg: ListConfig, maxBadLines: number): Promise<LoadedList> {
-  let text: string;
+  return checkList(parseList(await readListText(cfg), cfg), maxBadLines);
+}
+
+/** readListText reads a list file as text; throws HradbaError('HRADBA_ERR_LIST') naming the file when it cannot. */
+export async function readListText(cfg: ListConfig): Promise<string> {
   try {
-    text = await readFile(cfg.file, 'utf8');
+    return await readFile(cfg.file, 'utf8');
   } catch (err) {
     const message = `cannot read list: ${readProblem(err)}`;
     throw new HradbaError('HRADBA_ERR_LIST', `${cfg.file}: ${message}`, {
@@ -354,13 +385,17 @@ export async function loadList(cfg: ListConfig, maxBadLines: number): Promise<Lo
       cause: err,
     });
   }
-  const list = parseList(text, cfg);
+}
+
+/** checkList returns a parsed list that may be used, or throws HradbaError('HRADBA_ERR_LIST') with every problem. */
+export function checkList(list: LoadedList, maxBadLines: number): LoadedList {
+  const file = list.info.file;
   if (list.fatal) {
     const first = list.problems.find((p) => p.line === 0) ?? list.problems[0];
-    throw new HradbaError('HRADBA_ERR_LIST', `${cfg.file}: ${first?.message ?? 'unusable list'}`, { problems: list.problems });
+    throw new HradbaError('HRADBA_ERR_LIST', `${file}: ${first?.message ?? 'unusable list'}`, { problems: list.problems });
   }
   if (list.problems.length > maxBadLines) {
-    throw new HradbaError('HRADBA_ERR_LIST', `${cfg.file}: ${list.problems.length} bad lines (limit ${maxBadLines})`, {
+    throw new HradbaError('HRADBA_ERR_LIST', `${file}: ${list.problems.length} bad lines (limit ${maxBadLines})`, {
       problems: list.problems,
     });
   }

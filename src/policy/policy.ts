@@ -2,8 +2,8 @@
 import type { ListConfig } from '../config/types.js';
 import { HradbaError } from '../errors.js';
 import { normalizeDomain } from './domain-name.js';
-import { DomainTrie } from './domain-trie.js';
-import { loadList, type LoadedList } from './list-file.js';
+import { PolicyCompiler, policyFromData, type PolicyData } from './compiled-policy.js';
+import { checkList, parseList, readListText, type LoadedList } from './list-file.js';
 import type { ListInfo, ListProblem, PolicyEntry } from './types.js';
 
 /** One enforced list as the policy saw it. */
@@ -34,28 +34,39 @@ export interface Policy {
  * (and duplicate ids), so one run shows everything to fix.
  */
 export async function buildPolicy(lists: readonly ListConfig[], maxBadLines: number, version: number): Promise<Policy> {
+  return policyFromData(await buildPolicyData(lists, maxBadLines), version);
+}
+
+/** buildPolicyData loads and compiles the lists into plain typed arrays (what a worker builds and transfers). */
+export async function buildPolicyData(lists: readonly ListConfig[], maxBadLines: number): Promise<PolicyData> {
   const enabled = lists.filter((l) => l.enabled);
-  const results = await Promise.allSettled(enabled.map((cfg) => loadList(cfg, maxBadLines)));
+  // Files are read in parallel, then parsed one by one in config order straight into the trie, so the
+  // first list wins a shared name and no object per entry is ever held.
+  const texts = await Promise.allSettled(enabled.map((cfg) => readListText(cfg)));
+  const compiler = new PolicyCompiler();
 
   const problems: ListProblem[] = [];
   const failures: string[] = [];
   const loaded: LoadedList[] = [];
-  results.forEach((r, i) => {
-    if (r.status === 'fulfilled') {
+  texts.forEach((r, i) => {
+    const cfg = enabled[i];
+    if (cfg === undefined) return;
+    try {
+      if (r.status === 'rejected') throw r.reason;
+      // A list that fails still went into the trie, but then the whole build fails and the trie is dropped.
+      const list = checkList(parseList(r.value, cfg, compiler.sinkFor(loaded.length)), maxBadLines);
       // Its warnings stay with the list (ListSummary.problems); the error lists only what made lists fail.
-      loaded.push(r.value);
-      return;
-    }
-    const err: unknown = r.reason;
-    const file = enabled[i]?.file ?? '?';
-    if (err instanceof HradbaError) {
-      failures.push(err.message);
-      problems.push(...err.problems);
-    } else {
-      // Not ours (a bug, or an I/O failure we did not foresee): still reported in the same shape.
-      const message = err instanceof Error ? err.message : String(err);
-      failures.push(`${file}: ${message}`);
-      problems.push({ file, line: 0, message });
+      loaded.push(list);
+    } catch (err) {
+      if (err instanceof HradbaError) {
+        failures.push(err.message);
+        problems.push(...err.problems);
+      } else {
+        // Not ours (a bug, or an I/O failure we did not foresee): still reported in the same shape.
+        const message = err instanceof Error ? err.message : String(err);
+        failures.push(`${cfg.file}: ${message}`);
+        problems.push({ file: cfg.file, line: 0, message });
+      }
     }
   });
 
@@ -76,23 +87,7 @@ export async function buildPolicy(lists: readonly ListConfig[], maxBadLines: num
     const summary = failures.length === 1 ? failures[0] ?? '' : `${failures.length} lists failed: ${failures.join('; ')}`;
     throw new HradbaError('HRADBA_ERR_LIST', summary, { problems });
   }
-
-  const trie = new DomainTrie<PolicyEntry>();
-  const summaries: ListSummary[] = [];
-  for (const l of loaded) {
-    // One ListInfo object per list, referenced by all of its entries.
-    const list = Object.freeze(l.info);
-    for (const e of l.entries) trie.add(e.domain, e.exact, { domain: e.domain, exact: e.exact, list, line: e.line });
-    summaries.push(Object.freeze({ info: list, entries: l.entries.length, problems: Object.freeze(l.problems.slice()) }));
-  }
-
-  return Object.freeze({
-    version,
-    lists: Object.freeze(summaries),
-    entryCount: trie.size,
-    match: (qname: string) => trie.match(qname),
-    matchAll: (qname: string) => trie.matchAll(qname),
-  });
+  return compiler.finish(loaded);
 }
 
 /** What `hradba explain` shows for a name: the entry that wins, and every entry on the name's path. */

@@ -5,7 +5,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { compileAcl } from '../access/acl.js';
 import type { Config } from '../config/types.js';
-import { buildPolicy, type Policy } from '../policy/policy.js';
+import { buildPolicyInWorker } from '../policy/build-in-worker.js';
+import type { Policy } from '../policy/policy.js';
 import type { ListInfo } from '../policy/types.js';
 import { createForwarder, type Forwarder } from '../upstream/forwarder.js';
 
@@ -40,7 +41,8 @@ export async function buildSnapshot(
   version: number,
   prev?: Snapshot,
 ): Promise<{ snapshot: Snapshot; retired: Forwarder[] }> {
-  const policy = await buildPolicy(config.lists, config.maxBadLines, version);
+  // Built in a worker thread: the thread answering queries keeps answering while a big list compiles.
+  const policy = await buildPolicyInWorker(config.lists, config.maxBadLines, version);
   const isAllowed = compileAcl(config.access.allow);
   const sameForwarding =
     prev !== undefined &&

@@ -1,0 +1,60 @@
+/**
+ * Builds a policy in a worker thread, so parsing and compiling a million names never holds up the thread
+ * that answers queries; the result arrives as transferred typed arrays and is wrapped without a copy.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { ListConfig } from '../config/types.js';
+import { HradbaError, type HradbaErrorCode } from '../errors.js';
+import { policyFromData } from './compiled-policy.js';
+import { buildPolicy, type Policy } from './policy.js';
+import type { PolicyWorkerInput, PolicyWorkerOutput } from './policy-worker.js';
+
+/** The compiled worker script next to this module. */
+const DEFAULT_WORKER = new URL('./policy-worker.js', import.meta.url);
+
+export interface BuildInWorkerOptions {
+  /** The worker script; default: policy-worker.js beside this module. */
+  readonly workerUrl?: URL;
+}
+
+/**
+ * buildPolicyInWorker does what buildPolicy does, in a worker thread. When the worker script is not there
+ * (the sources run untranspiled, as in unit tests), it builds on this thread instead: same result, same errors.
+ */
+export async function buildPolicyInWorker(
+  lists: readonly ListConfig[],
+  maxBadLines: number,
+  version: number,
+  opts: BuildInWorkerOptions = {},
+): Promise<Policy> {
+  const url = opts.workerUrl ?? DEFAULT_WORKER;
+  if (!existsSync(fileURLToPath(url))) return buildPolicy(lists, maxBadLines, version);
+  const input: PolicyWorkerInput = { lists, maxBadLines };
+  const out = await new Promise<PolicyWorkerOutput>((resolve, reject) => {
+    const worker = new Worker(url, { workerData: input });
+    let settled = false;
+    worker.once('message', (msg: PolicyWorkerOutput) => {
+      settled = true;
+      resolve(msg);
+      // The worker is done once it has answered; its heap (every parsed line) goes with it.
+      void worker.terminate();
+    });
+    worker.once('error', (err) => {
+      if (!settled) {
+        settled = true;
+        reject(err);
+      }
+    });
+    worker.once('exit', (code) => {
+      if (!settled) {
+        settled = true;
+        reject(new Error(`policy worker exited with code ${code} before answering`));
+      }
+    });
+  });
+  if (out.ok) return policyFromData(out.data, version);
+  if (out.code !== null) throw new HradbaError(out.code as HradbaErrorCode, out.message, { problems: out.problems });
+  throw new Error(`policy worker failed: ${out.message}`);
+}
