@@ -144,7 +144,9 @@ export const KINDS = {
       };
       writeFileSync(join(dir, 'hradba.yaml'), JSON.stringify(config, null, 2));
       const nodeArgs = opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : [];
-      return launch(NODE, [...nodeArgs, join(ROOT, 'dist', 'cli', 'main.js'), 'serve', '--config', join(dir, 'hradba.yaml')]);
+      // A fixed mmap threshold, as README "Memory" recommends: big buffers freed after a reload go back to the OS.
+      const env = { ...process.env, MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072' };
+      return launch(NODE, [...nodeArgs, join(ROOT, 'dist', 'cli', 'main.js'), 'serve', '--config', join(dir, 'hradba.yaml')], { env });
     },
   },
   unbound: {

@@ -1,6 +1,8 @@
 /**
- * Builds a policy in a worker thread, so parsing and compiling a million names never holds up the thread
- * that answers queries; the result arrives as transferred typed arrays and is wrapped without a copy.
+ * Builds policies in a worker thread, so parsing and compiling a million names never holds up the thread
+ * that answers queries; each result arrives as transferred typed arrays and is wrapped without a copy.
+ * A worker per build, ended once it has answered: an idle worker would hold its heap (the parsed text, the
+ * trie's growth copies) until its next garbage collection, which for an idle thread may never come.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +11,7 @@ import type { ListConfig } from '../config/types.js';
 import { HradbaError, type HradbaErrorCode } from '../errors.js';
 import { policyFromData } from './compiled-policy.js';
 import { buildPolicy, type Policy } from './policy.js';
-import type { PolicyWorkerInput, PolicyWorkerOutput } from './policy-worker.js';
+import type { PolicyWorkerRequest, PolicyWorkerResponse } from './policy-worker.js';
 
 /** The compiled worker script next to this module. */
 const DEFAULT_WORKER = new URL('./policy-worker.js', import.meta.url);
@@ -17,6 +19,30 @@ const DEFAULT_WORKER = new URL('./policy-worker.js', import.meta.url);
 export interface BuildInWorkerOptions {
   /** The worker script; default: policy-worker.js beside this module. */
   readonly workerUrl?: URL;
+}
+
+/** runWorker starts a builder thread for one request and ends it once it has answered, releasing its whole heap. */
+function runWorker(url: URL, req: PolicyWorkerRequest): Promise<PolicyWorkerResponse> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(url);
+    let settled = false;
+    worker.once('message', (msg: PolicyWorkerResponse) => {
+      settled = true;
+      resolve(msg);
+      void worker.terminate();
+    });
+    worker.once('error', (err) => {
+      if (settled) return;
+      settled = true;
+      reject(err);
+    });
+    worker.once('exit', (code) => {
+      if (settled) return;
+      settled = true;
+      reject(new Error(`policy worker exited with code ${code} before answering`));
+    });
+    worker.postMessage(req);
+  });
 }
 
 /**
@@ -31,29 +57,7 @@ export async function buildPolicyInWorker(
 ): Promise<Policy> {
   const url = opts.workerUrl ?? DEFAULT_WORKER;
   if (!existsSync(fileURLToPath(url))) return buildPolicy(lists, maxBadLines, version);
-  const input: PolicyWorkerInput = { lists, maxBadLines };
-  const out = await new Promise<PolicyWorkerOutput>((resolve, reject) => {
-    const worker = new Worker(url, { workerData: input });
-    let settled = false;
-    worker.once('message', (msg: PolicyWorkerOutput) => {
-      settled = true;
-      resolve(msg);
-      // The worker is done once it has answered; its heap (every parsed line) goes with it.
-      void worker.terminate();
-    });
-    worker.once('error', (err) => {
-      if (!settled) {
-        settled = true;
-        reject(err);
-      }
-    });
-    worker.once('exit', (code) => {
-      if (!settled) {
-        settled = true;
-        reject(new Error(`policy worker exited with code ${code} before answering`));
-      }
-    });
-  });
+  const out = await runWorker(url, { id: 1, lists, maxBadLines });
   if (out.ok) return policyFromData(out.data, version);
   if (out.code !== null) throw new HradbaError(out.code as HradbaErrorCode, out.message, { problems: out.problems });
   throw new Error(`policy worker failed: ${out.message}`);

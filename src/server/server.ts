@@ -13,6 +13,7 @@ import { startUdpListener } from '../net/udp-listener.js';
 import { describeListenError } from './listen-errors.js';
 import { InFlight, createQueryHandler } from './query-handler.js';
 import { Reloader } from './reloader.js';
+import { fullGc } from './release-memory.js';
 import { buildSnapshot, type Snapshot } from './snapshot.js';
 
 export interface ServerOptions {
@@ -125,6 +126,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (retired.length > 0) {
         void inFlight.idle(config.forward.deadlineMs + 1000).then(() => Promise.all(retired.map((f) => f.close())));
       }
+      // Once the queries begun on the old snapshot are done, its policy is garbage: collect it now.
+      void inFlight.idle(config.forward.deadlineMs + 1000).then(fullGc);
     } catch (err) {
       log.error(
         { event: 'reload', ok: false, policyVersion: snap.version, errors: problemsOf(err), durationMs: Date.now() - began },
