@@ -3,8 +3,26 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { ROOT } from './servers.mjs';
 
-/** summariseProfile returns a markdown table of the top self-time functions over every profile given. */
+/**
+ * summariseProfile returns markdown tables of the top self-time functions: the serving (main) thread apart
+ * from the list-building worker threads. Node names profiles CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile.
+ */
 export function summariseProfile(files, top = 20) {
+  const isMain = (f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f);
+  const main = files.filter(isMain);
+  const workers = files.filter((f) => !isMain(f));
+  return [
+    `### Serving thread`,
+    '',
+    summarise(main, top),
+    '',
+    `### List-building worker threads (${workers.length} builds: start and reload)`,
+    '',
+    summarise(workers, 12),
+  ].join('\n');
+}
+
+function summarise(files, top) {
   const self = new Map();
   let total = 0;
   for (const f of files) {
@@ -22,6 +40,7 @@ export function summariseProfile(files, top = 20) {
     }
   }
   const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
+  if (total === 0) return 'no samples';
   return [
     `Self time over the whole run (${(total / 1e6).toFixed(1)} s sampled), top ${top}:`,
     '',

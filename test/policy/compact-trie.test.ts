@@ -98,7 +98,7 @@ describe('CompactTrie data', () => {
     }
     const data = built.data();
     const buffers = [data.labelBytes, data.labelStart, data.labelSlots, data.nodeParent, data.nodeLabel, data.nodeSuffix, data.nodeExact, data.edgeSlots, data.entryNode].map(
-      (a) => a.buffer,
+      (a) => a.buffer as ArrayBuffer,
     );
     const moved = structuredClone(data, { transfer: buffers });
     expect(data.labelBytes.byteLength).toBe(0); // detached: really moved, not copied
