@@ -201,7 +201,7 @@ async function repeatedReloads(proc, port, n, rss) {
 
 const f0 = (v) => (v === null || v === undefined ? '–' : Math.round(v).toLocaleString('en-US'));
 const f2 = (v) => (v === null || v === undefined ? '–' : v.toFixed(2));
-const ms = (v) => (v === null || v === undefined ? '–' : v < 10 ? `${v.toFixed(1)} ms` : `${(v / 1000).toFixed(2)} s`);
+const ms = (v) => (v === null || v === undefined ? '–' : v < 1000 ? `${v.toFixed(1)} ms` : `${(v / 1000).toFixed(2)} s`);
 
 function row(r, empty) {
   const d = empty === undefined ? null : r.rss - empty.rss;
