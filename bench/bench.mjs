@@ -3,7 +3,7 @@
  * generated list and the same local NSD upstream, driven by dnsperf on loopback. Prints one table per list
  * size and writes bench/results/latest.md.
  *
- *   node bench/bench.mjs [--sizes 1k,100k,1M] [--duration 3] [--servers node-limit,hradba,unbound,dnsmasq]
+ *   node bench/bench.mjs [--sizes 1k,100k,1M] [--duration 3] [--rounds 1] [--servers node-limit,hradba,unbound,dnsmasq]
  *                        [--workers 1,2] [--reloads 0] [--profile] [--out bench/results/latest.md]
  */
 import { spawn } from 'node:child_process';
@@ -20,6 +20,7 @@ const { values: args } = parseArgs({
   options: {
     sizes: { type: 'string', default: '1k,100k,1M' },
     duration: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '1' },
     servers: { type: 'string', default: 'node-limit,hradba,unbound,dnsmasq' },
     workers: { type: 'string', default: '' },
     reloads: { type: 'string', default: '0' },
@@ -33,6 +34,19 @@ const SIZES = args.sizes.split(',').map((s) => {
   return Number(m[1]) * (m[2] === 'k' ? 1000 : m[2] === 'M' ? 1_000_000 : 1);
 });
 const DURATION = Math.max(1, Math.min(60, Number(args.duration)));
+const ROUNDS = Math.max(1, Math.min(9, Math.floor(Number(args.rounds))));
+
+/** medianRun repeats a closed-loop load ROUNDS times and keeps the run with the median q/s (the machine is noisy). */
+async function medianRun(port, fileOrFiles) {
+  const runs = [];
+  // A list of files: one per round (names never asked before, so a miss stays a miss in every round).
+  for (let i = 0; i < ROUNDS; i++) {
+    const file = Array.isArray(fileOrFiles) ? fileOrFiles[i % fileOrFiles.length] : fileOrFiles;
+    runs.push(await dnsperf(port, file, { seconds: DURATION }));
+  }
+  runs.sort((a, b) => (a.qps ?? 0) - (b.qps ?? 0));
+  return runs[Math.floor(runs.length / 2)];
+}
 const SERVERS = args.servers.split(',').map((s) => s.trim());
 for (const s of SERVERS) if (!(s in KINDS)) throw new Error(`unknown server '${s}' (known: ${Object.keys(KINDS).join(', ')})`);
 const LATENCY_QPS = 5000;
@@ -102,18 +116,21 @@ function queryFiles(dir, list) {
   const r = rng(7);
   const sink = list.length > 0 ? sinkholedQueries(list, 50_000) : [];
   const cached = Array.from({ length: 1000 }, (_, i) => `c${i}.bench.test`);
-  const misses = Array.from({ length: 400_000 }, (_, i) => `m${i}.bench.test`);
-  const mixed = Array.from({ length: 300_000 }, (_, i) => {
-    const x = r();
-    if (x < 0.2 && sink.length > 0) return sink[i % sink.length];
-    if (x < 0.8) return cached[Math.floor(r() * cached.length)];
-    return `x${i}.bench.test`;
-  });
+  const rounds = Array.from({ length: ROUNDS }, (_, round) => round);
+  const misses = rounds.map((round) => Array.from({ length: 400_000 }, (_, i) => `m${i}.r${round}.bench.test`));
+  const mixed = rounds.map((round) =>
+    Array.from({ length: 300_000 }, (_, i) => {
+      const x = r();
+      if (x < 0.2 && sink.length > 0) return sink[i % sink.length];
+      if (x < 0.8) return cached[Math.floor(r() * cached.length)];
+      return `x${i}.r${round}.bench.test`;
+    }),
+  );
   return {
     sink: sink.length > 0 ? writeQueries(join(dir, 'q-sink.txt'), sink) : null,
     cached: writeQueries(join(dir, 'q-cached.txt'), cached),
-    misses: writeQueries(join(dir, 'q-miss.txt'), misses),
-    mixed: writeQueries(join(dir, 'q-mixed.txt'), mixed),
+    misses: misses.map((names, round) => writeQueries(join(dir, `q-miss-${round}.txt`), names)),
+    mixed: mixed.map((names, round) => writeQueries(join(dir, `q-mixed-${round}.txt`), names)),
   };
 }
 
@@ -146,17 +163,17 @@ async function runServer(kind, list, files, nsdPort, opts = {}) {
   const noCache = kind === 'hradba' && !hradbaHasCache;
   say(`  ${kind}${opts.workers ? ` workers=${opts.workers}` : ''}: ready in ${loadS.toFixed(2)} s, RSS ${out.rss.toFixed(0)} MiB`);
   if (files.sink) {
-    out.sink = await dnsperf(port, files.sink, { seconds: DURATION });
+    out.sink = await medianRun(port, files.sink);
     out.sinkLat = await dnsperf(port, files.sink, { seconds: Math.min(DURATION, 3), qps: LATENCY_QPS, verbose: true });
   }
   // Warm the cache: one pass over the cached names.
   await dnsperf(port, files.cached, { seconds: 5, qps: 20000 });
   if (!noCache) {
-    out.cached = await dnsperf(port, files.cached, { seconds: DURATION });
+    out.cached = await medianRun(port, files.cached);
     out.cachedLat = await dnsperf(port, files.cached, { seconds: Math.min(DURATION, 3), qps: LATENCY_QPS, verbose: true });
   }
-  out.miss = await dnsperf(port, files.misses, { seconds: DURATION });
-  out.mixed = await dnsperf(port, files.mixed, { seconds: DURATION });
+  out.miss = await medianRun(port, files.misses);
+  out.mixed = await medianRun(port, files.mixed);
   out.rssAfter = rss();
   if (list.length > 0 && !opts.skipReload) out.reload = await reloadUnderProbe(k, dir, proc, port, list);
   if (opts.reloads > 0) out.rssReloads = await repeatedReloads(proc, port, opts.reloads, rss);
@@ -279,7 +296,7 @@ async function main() {
     '# hradba benchmark results',
     '',
     `Written by \`npm run bench\` (bench/bench.mjs) on ${startedAt.toISOString()}; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}.`,
-    `Arguments: sizes ${args.sizes}, ${DURATION} s per dnsperf load (closed loop, 8 clients, 200 outstanding, one dnsperf thread),`,
+    `Arguments: sizes ${args.sizes}, ${ROUNDS} round(s) per load (median q/s), ${DURATION} s per dnsperf load (closed loop, 8 clients, 200 outstanding, one dnsperf thread),`,
     `latency at ${LATENCY_QPS.toLocaleString('en-US')} q/s offered. One server thread each, all on loopback, the same NSD upstream.`,
     'dnsperf shares the 2 CPUs with the server and the upstream: only ratios within one run mean anything.',
     '',
@@ -288,6 +305,7 @@ async function main() {
     '1,000 q/s probe; longest gap between two answers, time until the canary is answered NXDOMAIN, probe queries',
     'never answered. hradba logs every sinkholed query (block log at level info, to a file).',
     hradbaHasCache ? '' : 'hradba has no cache yet (no `cache` key in config/hradba.yaml): its cache-hit columns are n/a.',
+    'What the figures and the profile mean, target by target: [findings.md](findings.md) (written by hand).',
     '',
   ];
   const text = [...header, ...sections, ...(profileText ? ['## Profile of hradba (--cpu-prof, largest list, every load and one reload)', '', profileText, ''] : [])].join('\n');
