@@ -29,8 +29,8 @@ export async function check(configFile: string, out: NodeJS.WritableStream = pro
         list.enabled ? 'yes' : 'no',
         String(loaded.entries.length),
         String(loaded.problems.length),
-        loaded.info.vendorName,
-        basis === undefined ? '' : `${basis.authority} (${basis.date})`,
+        loaded.info.vendor,
+        basis === undefined ? '' : `${basis.date} ${shorten(basis.authority, 60)}`,
       ]);
       for (const p of loaded.problems) out.write(`warning: ${formatLocated(p)}\n`);
     } catch (err) {
@@ -55,6 +55,11 @@ export async function check(configFile: string, out: NodeJS.WritableStream = pro
     return EXIT.CONFIG;
   }
   return EXIT.OK;
+}
+
+/** shorten cuts a long name for a table cell, marking the cut. */
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /** formatTable aligns rows into columns; the first row is the header. */

@@ -15,7 +15,7 @@ const configOption = (): Option =>
 const program = new Command()
   .name('hradba')
   .description(
-    'Protective DNS resolver: answers banned vendors\' domains with a sinkhole, forwards the rest,\n' +
+    "Protective DNS resolver: answers banned vendors' domains with a sinkhole, forwards the rest, " +
       'and logs every blocked lookup per client with the legal basis of the ban.',
   )
   .version(packageVersion(), '-V, --version', 'print the version')
