@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { DEFAULT_CONFIG_FILE } from '../config/defaults.js';
 import { check } from './check-command.js';
 import { explain } from './explain-command.js';
+import { health } from './health-command.js';
 import { report } from './report-command.js';
 import { serve } from './serve-command.js';
 import { packageVersion } from './version.js';
@@ -62,6 +63,16 @@ program
   .option('--json', 'print JSON instead of a table')
   .action(async (file: string, opts: { json?: boolean }) => {
     process.exitCode = await report(file, opts);
+  });
+
+program
+  .command('health')
+  .description('ask the local listener for localhost A over UDP; exit 0 on a valid answer, 1 otherwise (for HEALTHCHECK)')
+  .option('-s, --server <addr:port>', "where to ask; default: the config's first listen address (0.0.0.0 and :: mean loopback)")
+  .option('-t, --timeout <duration>', 'how long to wait for the answer', '2s')
+  .addOption(configOption())
+  .action(async (opts: { config: string; server?: string; timeout: string }) => {
+    process.exitCode = await health(opts);
   });
 
 await program.parseAsync(process.argv);
