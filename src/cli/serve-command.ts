@@ -15,6 +15,7 @@ export interface ServeOptions {
   readonly config: string;
   readonly listen?: string[];
   readonly upstream?: string[];
+  readonly admin?: string;
 }
 
 /** printProblems writes every problem on its own stderr line, ready for an editor or a log collector. */
@@ -25,7 +26,7 @@ function printProblems(headline: string, err: unknown): void {
 
 /** serve starts the resolver and installs the signal handlers; it never returns while serving. */
 export async function serve(opts: ServeOptions): Promise<void> {
-  const overrides: Overrides = { listen: opts.listen, upstream: opts.upstream };
+  const overrides: Overrides = { listen: opts.listen, upstream: opts.upstream, admin: opts.admin };
   let config: Config;
   try {
     config = applyOverrides(await loadConfig(opts.config), overrides);

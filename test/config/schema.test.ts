@@ -6,7 +6,7 @@ import type { Config } from '../../src/config/types.js';
 import { formatLocated, HradbaError } from '../../src/errors.js';
 
 const FILE = '/cfg/hradba.yaml';
-const TOP_KEYS = 'listen, upstreams, forward, access, sinkhole, lists, maxBadLines, edns, tcp, log, shutdown';
+const TOP_KEYS = 'listen, upstreams, forward, access, sinkhole, lists, maxBadLines, edns, tcp, log, shutdown, admin';
 const NOT_A_DURATION = "is not a duration: write a number and a unit (ms, s, m, h), e.g. '5s' or '250ms'";
 const BASIS = [
   '    basis:',
