@@ -20,8 +20,14 @@ export interface ServeOptions {
 
 /** printProblems writes every problem on its own stderr line, ready for an editor or a log collector. */
 function printProblems(headline: string, err: unknown): void {
+  const lines = problemsOf(err);
+  // One problem is one line (what an orchestrator shows as the reason); several get a line each below the headline.
+  if (lines.length === 1) {
+    process.stderr.write(`hradba: ${headline}: ${lines[0]}\n`);
+    return;
+  }
   process.stderr.write(`hradba: ${headline}\n`);
-  for (const line of problemsOf(err)) process.stderr.write(`  ${line}\n`);
+  for (const line of lines) process.stderr.write(`  ${line}\n`);
 }
 
 /** serve starts the resolver and installs the signal handlers; it never returns while serving. */
