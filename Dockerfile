@@ -1,8 +1,8 @@
 # hradba container image: compile in the first stage, ship only production dependencies and the built code.
 #
 #   docker build -t hradba .
-#   docker run -d --name hradba --read-only -p 53:53/udp -p 53:53/tcp -p 127.0.0.1:9153:9153 \
-#     -v /etc/hradba:/etc/hradba:ro hradba serve --config /etc/hradba/hradba.yaml --listen 0.0.0.0:53 --admin 0.0.0.0:9153
+#   docker run -d --name hradba --read-only --cap-drop ALL -p 53:53/udp -p 53:53/tcp -p 127.0.0.1:9153:9153 \
+#     -v /etc/hradba:/etc/hradba:ro hradba serve --config /etc/hradba/hradba.yaml
 #   docker kill -s HUP hradba        # reload config and lists
 #
 # The README's Container section explains ports, mounts, reload, health, monitoring and upgrades.

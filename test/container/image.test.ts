@@ -81,7 +81,7 @@ beforeAll(async () => {
   chmodSync(join(dir, TEST_LIST), 0o644);
 
   const started = await container([
-    'run', '-d', '--read-only',
+    'run', '-d', '--read-only', '--cap-drop', 'ALL',
     '-v', `${dir}:/etc/hradba:ro`,
     '-p', `127.0.0.1:${dnsPort}:53/udp`, '-p', `127.0.0.1:${dnsPort}:53/tcp`, '-p', `127.0.0.1:${adminPort}:9153/tcp`,
     IMAGE, 'serve', '--config', '/etc/hradba/hradba.yaml',
