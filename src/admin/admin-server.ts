@@ -42,7 +42,12 @@ export async function startAdminServer(listen: HostPort, deps: RouteDeps): Promi
     port,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // A scrape in progress may finish, but a stuck client must not hold up the DNS drain behind it.
+        const cut = setTimeout(() => server.closeAllConnections(), 1000);
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
         server.closeIdleConnections();
       }),
   };

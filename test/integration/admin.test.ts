@@ -1,4 +1,5 @@
 /** The admin endpoint and `hradba health`, against the real process with a real NSD upstream. */
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dig, parseDig } from '../helpers/dig.js';
 import { freePort } from '../helpers/free-port.js';
@@ -111,6 +112,21 @@ describe('admin endpoint with a working upstream', () => {
     const fromConfig = await runCli(['health', '--config', hradba.configFile ?? '']);
     expect(fromConfig.stdout).toMatch(/^healthy: /);
     expect(fromConfig.code).toBe(0);
+  });
+
+  it('SIGTERM with a half-sent admin request open still exits 0 after the drain', async () => {
+    const stuck = net.connect({ host: '127.0.0.1', port: adminPort });
+    await new Promise<void>((done, fail) => stuck.once('connect', done).once('error', fail));
+    stuck.on('error', () => {});
+    stuck.write('GET /metrics HTTP/1.1\r\nHost: x\r\n');
+    try {
+      hradba.kill('SIGTERM');
+      const exit = await hradba.exited;
+      expect(exit.code).toBe(0);
+      expect(hradba.logs().at(-1)?.['event']).toBe('shutdown');
+    } finally {
+      stuck.destroy();
+    }
   });
 });
 
