@@ -205,6 +205,25 @@ describe('the hradba container image', () => {
     expect(status.stdout.trim()).toBe('healthy');
   });
 
+  it('refuses to start on a list the node user cannot read: exit 78 and one line saying what to do', async () => {
+    const bad = makeTempDir('container-bad');
+    try {
+      chmodSync(bad, 0o755);
+      writeFileSync(join(bad, 'hradba.yaml'), stringify({ listen: ['0.0.0.0:53'], upstreams: [`127.0.0.1:${NSD_PORT}`], lists: [{ file: TEST_LIST }] }));
+      chmodSync(join(bad, 'hradba.yaml'), 0o644);
+      // Copied in by root with a private mode: the usual mistake.
+      writeFileSync(join(bad, TEST_LIST), testvendorList());
+      chmodSync(join(bad, TEST_LIST), 0o600);
+      const r = await container(['run', '--rm', '--read-only', '--network=none', '-v', `${bad}:/etc/hradba:ro`, IMAGE, 'serve', '--config', '/etc/hradba/hradba.yaml'], {
+        allowFail: true,
+      });
+      expect(r.code).toBe(78);
+      expect(r.stderr).toContain(`hradba: cannot start: /etc/hradba/${TEST_LIST}: cannot read list: permission denied: make it readable by the user hradba runs as (uid 1000)\n`);
+    } finally {
+      removeTempDir(bad);
+    }
+  });
+
   it('stops on SIGTERM with exit code 0, and the last sinkhole line reaches the log', async () => {
     const last = parseDig((await dig({ port: dnsPort }, ['last-before-stop.banned-vendor.test', 'A'])).stdout);
     expect(last.status).toBe('NXDOMAIN');
