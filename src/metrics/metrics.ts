@@ -6,7 +6,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { HostPort } from '../config/types.js';
 import type { Transport } from '../net/types.js';
-import type { PolicyEntry } from '../policy/types.js';
+import type { ListInfo, PolicyEntry } from '../policy/types.js';
 import type { Outcome } from '../server/query-handler.js';
 import type { UpstreamErrorReason, UpstreamObserver } from '../upstream/types.js';
 
@@ -93,8 +93,8 @@ export function createMetrics(opts: { version: string; defaultMetrics?: boolean 
 
   // Children are bound once per label pair, so counting a query costs a map lookup, not a label hash. Upstreams are
   // keyed by their config object (weakly: a reload brings new ones), so no label string is built per answer.
-  const queryChildren = new Map<string, Counter.Internal>();
-  const sinkholeChildren = new Map<string, Counter.Internal>();
+  const queryChildren: Record<Transport, Map<Outcome, Counter.Internal>> = { udp: new Map(), tcp: new Map() };
+  const sinkholeChildren = new WeakMap<ListInfo, Counter.Internal>();
   const latencyChildren = new WeakMap<HostPort, Histogram.Internal<string>>();
   const errorChildren = new WeakMap<HostPort, Map<UpstreamErrorReason, Counter.Internal>>();
   let lastAnswerMs: number | null = null;
@@ -102,20 +102,20 @@ export function createMetrics(opts: { version: string; defaultMetrics?: boolean 
   return {
     registry,
     query(outcome, transport, entry) {
-      const key = `${transport} ${outcome}`;
-      let child = queryChildren.get(key);
+      const byOutcome = queryChildren[transport];
+      let child = byOutcome.get(outcome);
       if (child === undefined) {
         child = queries.labels(transport, outcome);
-        queryChildren.set(key, child);
+        byOutcome.set(outcome, child);
       }
       child.inc();
       if (entry !== undefined) {
+        // Keyed by the list object (weakly: a reload brings new ones), so no label string is built per query.
         const list = entry.list;
-        const sKey = `${list.vendor} ${list.id}`;
-        let s = sinkholeChildren.get(sKey);
+        let s = sinkholeChildren.get(list);
         if (s === undefined) {
           s = sinkholed.labels(list.vendor, list.id);
-          sinkholeChildren.set(sKey, s);
+          sinkholeChildren.set(list, s);
         }
         s.inc();
       }

@@ -9,7 +9,16 @@ function series(text: string, name: string): number {
   return line === undefined ? NaN : Number(line.slice(name.length + 1));
 }
 
-const entry = (id: string, vendor: string): PolicyEntry => ({ domain: 'x.example', exact: false, list: { id, vendor } }) as unknown as PolicyEntry;
+const lists = new Map<string, object>();
+/** An entry of list `id`; one list object per id, as a loaded policy has. */
+const entry = (id: string, vendor: string): PolicyEntry => {
+  let list = lists.get(id);
+  if (list === undefined) {
+    list = { id, vendor };
+    lists.set(id, list);
+  }
+  return { domain: 'x.example', exact: false, line: 1, list } as unknown as PolicyEntry;
+};
 
 describe('createMetrics', () => {
   it('counts outcomes per transport and sinkholes per vendor and list', async () => {
@@ -28,6 +37,15 @@ describe('createMetrics', () => {
     expect(series(text, 'hradba_sinkholed_total{vendor="huawei",list="huawei-extended"}')).toBe(1);
     expect(series(text, 'hradba_build_info{version="9.9.9"}')).toBe(1);
     expect(text).not.toContain('process_');
+  });
+
+  it('counts a list into the same series after a reload brought a new list object', async () => {
+    const m = createMetrics({ version: '1', defaultMetrics: false });
+    const before = { domain: 'a.example', exact: false, line: 1, list: { id: 'l', vendor: 'v' } } as unknown as PolicyEntry;
+    const after = { domain: 'a.example', exact: false, line: 1, list: { id: 'l', vendor: 'v' } } as unknown as PolicyEntry;
+    m.query('sinkholed', 'udp', before);
+    m.query('sinkholed', 'udp', after);
+    expect(series(await m.registry.metrics(), 'hradba_sinkholed_total{vendor="v",list="l"}')).toBe(2);
   });
 
   it('keeps a latency histogram and error counts per upstream, and remembers the last answer', async () => {
