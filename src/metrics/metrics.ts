@@ -45,17 +45,39 @@ export function createMetrics(opts: { version: string; defaultMetrics?: boolean 
   new Gauge({ name: 'hradba_build_info', help: 'hradba version; always 1', labelNames: ['version'], registers: [registry] })
     .labels(opts.version)
     .set(1);
-  const queries = new Counter({
+  // The two per-query counters are plain numbers, copied into prom-client only when scraped: a prom-client child's
+  // inc() hashes its labels on every call, which would cost more than the rest of a sinkholed query's counting.
+  const queryCounts: Record<Transport, Partial<Record<Outcome, number>>> = { udp: {}, tcp: {} };
+  new Counter({
     name: 'hradba_queries_total',
     help: 'Queries answered (or dropped), by client transport and outcome',
     labelNames: ['transport', 'outcome'],
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const transport of ['udp', 'tcp'] as const) {
+        for (const [outcome, n] of Object.entries(queryCounts[transport])) this.inc({ transport, outcome }, n);
+      }
+    },
   });
-  const sinkholed = new Counter({
+  /** One record per (vendor, list) label pair, shared by every ListInfo object (one per reload) with those labels. */
+  interface SinkholeCount {
+    readonly vendor: string;
+    readonly list: string;
+    n: number;
+  }
+  const sinkholeCounts = new Map<string, SinkholeCount>();
+  // Weak, because a reload brings new list objects; the records above stay bounded by the label pairs.
+  const sinkholeByList = new WeakMap<ListInfo, SinkholeCount>();
+  new Counter({
     name: 'hradba_sinkholed_total',
     help: 'Sinkholed queries by vendor and list',
     labelNames: ['vendor', 'list'],
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const c of sinkholeCounts.values()) this.inc({ vendor: c.vendor, list: c.list }, c.n);
+    },
   });
   const upstreamSeconds = new Histogram({
     name: 'hradba_upstream_response_seconds',
@@ -91,10 +113,8 @@ export function createMetrics(opts: { version: string; defaultMetrics?: boolean 
   const policyVersion = new Gauge({ name: 'hradba_policy_version', help: 'Version of the policy in force (1 at start, +1 per reload)', registers: [registry] });
   const listEntries = new Gauge({ name: 'hradba_list_entries', help: 'Entries per enforced list', labelNames: ['list'], registers: [registry] });
 
-  // Children are bound once per label pair, so counting a query costs a map lookup, not a label hash. Upstreams are
-  // keyed by their config object (weakly: a reload brings new ones), so no label string is built per answer.
-  const queryChildren: Record<Transport, Map<Outcome, Counter.Internal>> = { udp: new Map(), tcp: new Map() };
-  const sinkholeChildren = new WeakMap<ListInfo, Counter.Internal>();
+  // Upstream children are bound once, keyed by the upstream's config object (weakly: a reload brings new ones), so
+  // no label string is built per answer.
   const latencyChildren = new WeakMap<HostPort, Histogram.Internal<string>>();
   const errorChildren = new WeakMap<HostPort, Map<UpstreamErrorReason, Counter.Internal>>();
   let lastAnswerMs: number | null = null;
@@ -102,22 +122,21 @@ export function createMetrics(opts: { version: string; defaultMetrics?: boolean 
   return {
     registry,
     query(outcome, transport, entry) {
-      const byOutcome = queryChildren[transport];
-      let child = byOutcome.get(outcome);
-      if (child === undefined) {
-        child = queries.labels(transport, outcome);
-        byOutcome.set(outcome, child);
-      }
-      child.inc();
+      const counts = queryCounts[transport];
+      counts[outcome] = (counts[outcome] ?? 0) + 1;
       if (entry !== undefined) {
-        // Keyed by the list object (weakly: a reload brings new ones), so no label string is built per query.
         const list = entry.list;
-        let s = sinkholeChildren.get(list);
-        if (s === undefined) {
-          s = sinkholed.labels(list.vendor, list.id);
-          sinkholeChildren.set(list, s);
+        let c = sinkholeByList.get(list);
+        if (c === undefined) {
+          const key = `${list.vendor}\u0000${list.id}`;
+          c = sinkholeCounts.get(key);
+          if (c === undefined) {
+            c = { vendor: list.vendor, list: list.id, n: 0 };
+            sinkholeCounts.set(key, c);
+          }
+          sinkholeByList.set(list, c);
         }
-        s.inc();
+        c.n++;
       }
     },
     upstream: {
