@@ -108,6 +108,9 @@ describe('the hradba container image', () => {
     const write = await container(['exec', id, 'node', '-e', "require('fs').writeFileSync('/app/x', 'x')"], { allowFail: true });
     expect(write.code).not.toBe(0);
     expect(write.stderr).toMatch(/EROFS|read-only file system/);
+    // The final stage holds production dependencies and the built code only: no compiler, no test runner, no sources.
+    const files = await container(['exec', id, 'node', '-e', "const fs = require('fs'); process.stdout.write(JSON.stringify(['node_modules/prom-client', 'node_modules/pino', 'dist/cli/main.js', 'node_modules/typescript', 'node_modules/vitest', 'node_modules/node', 'src', 'test'].map((p) => fs.existsSync('/app/' + p))))"]);
+    expect(JSON.parse(files.stdout)).toEqual([true, true, true, false, false, false, false, false]);
     const listening = (await logs()).find((l) => l['event'] === 'listening');
     expect(listening?.['pid']).toBe(1);
   });
