@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { DEFAULT_CONFIG_FILE } from '../config/defaults.js';
 import { check } from './check-command.js';
 import { explain } from './explain-command.js';
+import { health } from './health-command.js';
 import { report } from './report-command.js';
 import { serve } from './serve-command.js';
 import { packageVersion } from './version.js';
@@ -32,7 +33,8 @@ program
   .addOption(configOption())
   .option('-l, --listen <addr:port>', 'address to serve on UDP and TCP, e.g. 127.0.0.1:53 or [::1]:53; repeatable; replaces the config\'s listen', collect)
   .option('-u, --upstream <addr[:port]>', 'upstream resolver, e.g. 192.0.2.53 or [2001:db8::53]:53; repeatable; replaces the config\'s upstreams', collect)
-  .action(async (opts: { config: string; listen?: string[]; upstream?: string[] }) => {
+  .option('-a, --admin <addr:port>', 'turn the admin endpoint (/healthz, /readyz, /metrics) on at this address, e.g. 127.0.0.1:9153')
+  .action(async (opts: { config: string; listen?: string[]; upstream?: string[]; admin?: string }) => {
     await serve(opts);
   });
 
@@ -62,6 +64,16 @@ program
   .option('--json', 'print JSON instead of a table')
   .action(async (file: string, opts: { json?: boolean }) => {
     process.exitCode = await report(file, opts);
+  });
+
+program
+  .command('health')
+  .description('ask the local listener for localhost A over UDP; exit 0 on a valid answer, 1 otherwise (for HEALTHCHECK)')
+  .option('-s, --server <addr:port>', "where to ask; default: the config's first listen address (0.0.0.0 and :: mean loopback)")
+  .option('-t, --timeout <duration>', 'how long to wait for the answer', '2s')
+  .addOption(configOption())
+  .action(async (opts: { config: string; server?: string; timeout: string }) => {
+    process.exitCode = await health(opts);
   });
 
 await program.parseAsync(process.argv);

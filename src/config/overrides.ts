@@ -1,4 +1,4 @@
-/** Command-line overrides (--listen, --upstream) laid over a loaded Config, giving a new frozen Config. */
+/** Command-line overrides (--listen, --upstream, --admin) laid over a loaded Config, giving a new frozen Config. */
 import { HradbaError } from '../errors.js';
 import { deepFreeze } from './deep-freeze.js';
 import { formatHostPort, hostPortOrError } from './host-port.js';
@@ -11,6 +11,8 @@ export { parseHostPort } from './host-port.js';
 export interface Overrides {
   readonly listen?: readonly string[] | undefined;
   readonly upstream?: readonly string[] | undefined;
+  /** --admin ADDR:PORT: turns the admin endpoint on at that address. */
+  readonly admin?: string | undefined;
 }
 
 function parseAll(option: string, texts: readonly string[]): HostPort[] {
@@ -29,6 +31,13 @@ function parseAll(option: string, texts: readonly string[]): HostPort[] {
 export function applyOverrides(cfg: Config, o: Overrides): Config {
   const listen = o.listen !== undefined && o.listen.length > 0 ? parseAll('--listen', o.listen) : cfg.listen;
   const upstreams = o.upstream !== undefined && o.upstream.length > 0 ? parseAll('--upstream', o.upstream) : cfg.upstreams;
-  if (listen === cfg.listen && upstreams === cfg.upstreams) return cfg;
-  return deepFreeze({ ...cfg, listen, upstreams });
+  let admin = cfg.admin;
+  if (o.admin !== undefined) {
+    const hp = hostPortOrError(o.admin, 0);
+    if ('error' in hp) throw new HradbaError('HRADBA_ERR_USAGE', `--admin '${o.admin}': ${hp.error}`);
+    if (hp.port === 0) throw new HradbaError('HRADBA_ERR_USAGE', `--admin '${o.admin}': needs a port, e.g. 127.0.0.1:9153`);
+    admin = { enabled: true, listen: hp };
+  }
+  if (listen === cfg.listen && upstreams === cfg.upstreams && admin === cfg.admin) return cfg;
+  return deepFreeze({ ...cfg, listen, upstreams, admin });
 }

@@ -46,6 +46,8 @@ export const DEFAULTS: Omit<Config, 'file'> = deepFreeze({
   tcp: { idleTimeoutMs: 10 * SECOND, maxConnections: 1_000, maxPipelined: 100 },
   log: { level: 'info', file: null, queries: false },
   shutdown: { graceMs: 5 * SECOND },
+  // Off by default: metrics reveal traffic volumes, so an operator turns them on knowingly; loopback unless told.
+  admin: { enabled: false, listen: { host: '127.0.0.1', port: 9153 } },
 });
 
 /** Limits on numeric and duration values: [min, max], inclusive. */
@@ -63,7 +65,7 @@ export const LIMITS = {
 } as const satisfies Record<string, readonly [number, number]>;
 
 const KEYS = {
-  top: ['listen', 'upstreams', 'forward', 'access', 'sinkhole', 'lists', 'maxBadLines', 'edns', 'tcp', 'log', 'shutdown'],
+  top: ['listen', 'upstreams', 'forward', 'access', 'sinkhole', 'lists', 'maxBadLines', 'edns', 'tcp', 'log', 'shutdown', 'admin'],
   forward: ['attemptTimeout', 'deadline', 'socketPool'],
   access: ['allow', 'action'],
   sinkhole: ['mode', 'ttl', 'ipv4', 'ipv6', 'ede'],
@@ -73,6 +75,7 @@ const KEYS = {
   tcp: ['idleTimeout', 'maxConnections', 'maxPipelined'],
   log: ['level', 'file', 'queries'],
   shutdown: ['grace'],
+  admin: ['enabled', 'listen'],
 } as const;
 
 /** Every key path the schema knows ('sinkhole.mode', 'lists[].basis[].url'), for documentation checks. */
@@ -356,6 +359,26 @@ function readHostPorts(c: Ctx, f: Field): HostPort[] | undefined {
   return out;
 }
 
+/** One address with a port (the admin endpoint has no default port to fall back on). */
+function readHostPort(c: Ctx, f: Field): HostPort | undefined {
+  if (f.node === undefined) return undefined;
+  const v = scalarValue(c, f.node);
+  if (typeof v !== 'string') {
+    bad(c, f, `must be an address with a port such as '127.0.0.1:9153' (got ${describe(c, f.node)})`);
+    return undefined;
+  }
+  const hp = hostPortOrError(v, 0);
+  if ('error' in hp) {
+    bad(c, f, hp.error);
+    return undefined;
+  }
+  if (hp.port === 0) {
+    bad(c, f, `needs a port, e.g. '${hp.host.includes(':') ? `[${hp.host}]` : hp.host}:9153'`);
+    return undefined;
+  }
+  return hp;
+}
+
 function readAllow(c: Ctx, f: Field): string[] | undefined {
   const list = items(c, f, "networks such as '10.0.0.0/8' or addresses");
   if (list === undefined) return undefined;
@@ -577,8 +600,14 @@ export function buildConfig(input: SchemaInput): SchemaResult {
   const sd = section(c, top('shutdown'), KEYS.shutdown);
   const shutdown = { graceMs: readDuration(c, sd('grace'), LIMITS.graceMs) ?? d.shutdown.graceMs };
 
+  const adm = section(c, top('admin'), KEYS.admin);
+  const admin = {
+    enabled: readBool(c, adm('enabled')) ?? d.admin.enabled,
+    listen: readHostPort(c, adm('listen')) ?? d.admin.listen,
+  };
+
   // Sections are read in a fixed order, not the file's; report in file order, as an editor would list them.
   if (c.problems.length > 0) return { ok: false, problems: [...c.problems].sort((a, b) => a.line - b.line) };
-  const config: Config = { file: absFile, listen, upstreams, forward, access, sinkhole, lists, maxBadLines, edns, tcp, log, shutdown };
+  const config: Config = { file: absFile, listen, upstreams, forward, access, sinkhole, lists, maxBadLines, edns, tcp, log, shutdown, admin };
   return { ok: true, config: deepFreeze(config) };
 }

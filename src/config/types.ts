@@ -81,4 +81,10 @@ export interface Config {
     /** How long in-flight queries may finish after SIGTERM/SIGINT. */
     readonly graceMs: number;
   };
+  /** The HTTP admin endpoint: /healthz, /readyz, /metrics. */
+  readonly admin: {
+    readonly enabled: boolean;
+    /** Where it listens; loopback by default. */
+    readonly listen: HostPort;
+  };
 }

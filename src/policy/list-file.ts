@@ -330,7 +330,8 @@ function readProblem(err: unknown): string {
       return 'no such file';
     case 'EACCES':
     case 'EPERM':
-      return 'permission denied';
+      // The usual cause is a file copied in as root, or a mount whose owner differs from the service user.
+      return `permission denied: make it readable by the user hradba runs as (uid ${process.getuid?.() ?? '?'})`;
     case 'EISDIR':
       return 'is a directory';
     default:

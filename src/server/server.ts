@@ -7,6 +7,7 @@ import { loadConfig } from '../config/load.js';
 import { applyOverrides, type Overrides } from '../config/overrides.js';
 import type { Config } from '../config/types.js';
 import { HradbaError, formatLocated } from '../errors.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { startTcpListener } from '../net/tcp-listener.js';
 import type { Listener } from '../net/types.js';
 import { startUdpListener } from '../net/udp-listener.js';
@@ -21,6 +22,8 @@ export interface ServerOptions {
   readonly log: Logger;
   /** The config already loaded by the caller (with overrides applied), to avoid reading it twice at start. */
   readonly initialConfig?: Config;
+  /** Where query outcomes, upstream timings and reloads are counted (the admin endpoint serves them). */
+  readonly metrics?: Metrics;
 }
 
 export interface RunningServer {
@@ -39,6 +42,11 @@ function listsSummary(snap: Snapshot): Record<string, number> {
   return out;
 }
 
+/** policyFacts is what the metrics report of a snapshot's policy. */
+function policyFacts(snap: Snapshot): { version: number; lists: { id: string; entries: number }[] } {
+  return { version: snap.version, lists: snap.policy.lists.map((l) => ({ id: l.info.id, entries: l.entries })) };
+}
+
 /** problemsOf lists an error's located problems as `file:line: message` lines, or its message. */
 export function problemsOf(err: unknown): string[] {
   if (err instanceof HradbaError && err.problems.length > 0) return err.problems.map(formatLocated);
@@ -53,13 +61,20 @@ async function loadEffectiveConfig(opts: ServerOptions): Promise<Config> {
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { log } = opts;
   const started = Date.now();
-  const first = await buildSnapshot(opts.initialConfig ?? (await loadEffectiveConfig(opts)), 1);
+  const { metrics } = opts;
+  const first = await buildSnapshot(opts.initialConfig ?? (await loadEffectiveConfig(opts)), 1, undefined, metrics?.upstream);
   let snap = first.snapshot;
   for (const l of snap.policy.lists) {
     for (const p of l.problems) log.warn({ event: 'list-problem', list: l.info.id }, formatLocated(p));
   }
   const inFlight = new InFlight();
-  const handler = createQueryHandler({ current: () => snap, log, inFlight });
+  const handler = createQueryHandler({
+    current: () => snap,
+    log,
+    inFlight,
+    ...(metrics === undefined ? {} : { observe: (outcome, remote, entry) => metrics.query(outcome, remote.transport, entry) }),
+  });
+  metrics?.inFlightFrom(() => inFlight.count);
   const onError = (err: Error): void => log.warn({ err }, 'socket error');
 
   const listeners: Listener[] = [];
@@ -102,17 +117,23 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     },
     'hradba is serving',
   );
+  metrics?.policyLoaded(policyFacts(snap), false);
 
   const reloadOnce = async (): Promise<void> => {
     const began = Date.now();
     const version = snap.version + 1;
     try {
       const config = await loadEffectiveConfig(opts);
-      if (JSON.stringify(config.listen) !== JSON.stringify(snap.config.listen) || config.log.file !== snap.config.log.file) {
-        log.warn({ event: 'reload-restart-needed' }, "'listen' and 'log.file' changes take effect at the next restart");
+      if (
+        JSON.stringify(config.listen) !== JSON.stringify(snap.config.listen) ||
+        config.log.file !== snap.config.log.file ||
+        JSON.stringify(config.admin) !== JSON.stringify(snap.config.admin)
+      ) {
+        log.warn({ event: 'reload-restart-needed' }, "'listen', 'log.file' and 'admin' changes take effect at the next restart");
       }
-      const { snapshot, retired } = await buildSnapshot(config, version, snap);
+      const { snapshot, retired } = await buildSnapshot(config, version, snap, metrics?.upstream);
       snap = snapshot;
+      metrics?.policyLoaded(policyFacts(snap), true);
       log.level = config.log.level;
       for (const l of snap.policy.lists) {
         for (const p of l.problems) log.warn({ event: 'list-problem', list: l.info.id }, formatLocated(p));
@@ -126,6 +147,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         void inFlight.idle(config.forward.deadlineMs + 1000).then(() => Promise.all(retired.map((f) => f.close())));
       }
     } catch (err) {
+      metrics?.reloadFailed();
       log.error(
         { event: 'reload', ok: false, policyVersion: snap.version, errors: problemsOf(err), durationMs: Date.now() - began },
         `reload failed; policy version ${snap.version} stays in force`,

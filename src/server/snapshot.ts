@@ -7,7 +7,7 @@ import { compileAcl } from '../access/acl.js';
 import type { Config } from '../config/types.js';
 import { buildPolicy, type Policy } from '../policy/policy.js';
 import type { ListInfo } from '../policy/types.js';
-import { createForwarder, type Forwarder } from '../upstream/forwarder.js';
+import { createForwarder, type Forwarder, type UpstreamObserver } from '../upstream/forwarder.js';
 
 export interface Snapshot {
   readonly version: number;
@@ -39,6 +39,7 @@ export async function buildSnapshot(
   config: Config,
   version: number,
   prev?: Snapshot,
+  upstreamObserver?: UpstreamObserver,
 ): Promise<{ snapshot: Snapshot; retired: Forwarder[] }> {
   const policy = await buildPolicy(config.lists, config.maxBadLines, version);
   const isAllowed = compileAcl(config.access.allow);
@@ -53,6 +54,7 @@ export async function buildSnapshot(
         attemptTimeoutMs: config.forward.attemptTimeoutMs,
         deadlineMs: config.forward.deadlineMs,
         socketPool: config.forward.socketPool,
+        ...(upstreamObserver === undefined ? {} : { observer: upstreamObserver }),
       });
   const texts = new Map<ListInfo, string>();
   const blockedText = (list: ListInfo): string => {

@@ -15,6 +15,19 @@ export interface ForwarderOptions {
   readonly socketMaxQueries?: number;
   /** A pooled socket is replaced once it is this old (default 60 s), even when it is little used. */
   readonly socketMaxAgeMs?: number;
+  /** Told of every attempt's end (metrics); must be cheap and must not throw. */
+  readonly observer?: UpstreamObserver;
+}
+
+/** Why one attempt to one upstream did not help: no answer in its time, a send or TCP error, or a SERVFAIL/REFUSED answer. */
+export type UpstreamErrorReason = 'timeout' | 'error' | 'servfail' | 'refused';
+
+/** Per-upstream outcomes of attempts, for latency and error metrics; labels are the configured upstreams only. */
+export interface UpstreamObserver {
+  /** `upstream` gave a usable answer `seconds` after the attempt to it was sent. */
+  answered(upstream: HostPort, seconds: number): void;
+  /** An attempt to `upstream` failed for `reason`. */
+  failed(upstream: HostPort, reason: UpstreamErrorReason): void;
 }
 
 /** Why forwarding produced no answer. */

@@ -6,7 +6,7 @@ import type { Config } from '../../src/config/types.js';
 import { formatLocated, HradbaError } from '../../src/errors.js';
 
 const FILE = '/cfg/hradba.yaml';
-const TOP_KEYS = 'listen, upstreams, forward, access, sinkhole, lists, maxBadLines, edns, tcp, log, shutdown';
+const TOP_KEYS = 'listen, upstreams, forward, access, sinkhole, lists, maxBadLines, edns, tcp, log, shutdown, admin';
 const NOT_A_DURATION = "is not a duration: write a number and a unit (ms, s, m, h), e.g. '5s' or '250ms'";
 const BASIS = [
   '    basis:',
@@ -150,6 +150,9 @@ describe('config validation: each rule, its message and its line', () => {
     ['log file a number', yaml('log:', '  file: 5'), [at(2, 'log.file: must be a non-empty string (got 5)')]],
     ['log queries not a boolean', yaml('log:', '  queries: 1'), [at(2, 'log.queries: must be true or false (got 1)')]],
     ['grace too long', yaml('shutdown:', '  grace: 11m'), [at(2, "shutdown.grace: must be from 0s to 10m (got '11m')")]],
+    ['admin listen without a port', yaml('admin:', '  listen: 127.0.0.1'), [at(2, "admin.listen: needs a port, e.g. '127.0.0.1:9153'")]],
+    ['admin listen a name', yaml('admin:', '  listen: localhost:9153'), [at(2, "admin.listen: 'localhost' is not an IP address (give an IP literal such as 192.0.2.1 or [2001:db8::1]; names are not resolved)")]],
+    ['admin enabled not a boolean', yaml('admin:', '  enabled: yes please'), [at(2, "admin.enabled: must be true or false (got 'yes please')")]],
     ['flow mapping key without a value', yaml('sinkhole: { ttl }'), [at(1, "sinkhole.ttl: must be a duration such as '5s' or '250ms' (got null)")]],
 
     // YAML itself
@@ -226,6 +229,7 @@ describe('config defaults', () => {
       tcp: { idleTimeoutMs: 10000, maxConnections: 1000, maxPipelined: 100 },
       log: { level: 'info', file: null, queries: false },
       shutdown: { graceMs: 5000 },
+      admin: { enabled: false, listen: { host: '127.0.0.1', port: 9153 } },
     });
   });
 
@@ -251,6 +255,7 @@ describe('config values', () => {
         'tcp: { idleTimeout: 2m, maxConnections: 10, maxPipelined: 1 }',
         'log: { level: debug, file: /var/log/hradba.log, queries: true }',
         'shutdown: { grace: 0s }',
+        'admin: { enabled: true, listen: "[::1]:9100" }',
       ),
       FILE,
     );
@@ -267,6 +272,7 @@ describe('config values', () => {
       tcp: { idleTimeoutMs: 120000, maxConnections: 10, maxPipelined: 1 },
       log: { level: 'debug', file: '/var/log/hradba.log', queries: true },
       shutdown: { graceMs: 0 },
+      admin: { enabled: true, listen: { host: '::1', port: 9100 } },
     } satisfies Config);
   });
 
