@@ -6,7 +6,7 @@ import type { Config } from '../../src/config/types.js';
 import { formatLocated, HradbaError } from '../../src/errors.js';
 
 const FILE = '/cfg/hradba.yaml';
-const TOP_KEYS = 'listen, upstreams, forward, access, sinkhole, lists, maxBadLines, edns, tcp, log, shutdown';
+const TOP_KEYS = 'listen, upstreams, forward, access, sinkhole, lists, maxBadLines, edns, tcp, log, shutdown, shrinkGuard, clients, groups, antiBypass, inspection';
 const NOT_A_DURATION = "is not a duration: write a number and a unit (ms, s, m, h), e.g. '5s' or '250ms'";
 const BASIS = [
   '    basis:',
@@ -106,7 +106,7 @@ describe('config validation: each rule, its message and its line', () => {
     ['list file missing', yaml('lists:', '  - file: a.list', '  - file: b.list', '  - enabled: false'), [at(4, 'lists[2].file: required')]],
     ['list file empty', yaml('lists:', "  - file: ''"), [at(2, "lists[0].file: must be a non-empty string (got '')")]],
     ['list file a number', yaml('lists:', '  - file: 5'), [at(2, 'lists[0].file: must be a non-empty string (got 5)')]],
-    ['list unknown key', yaml('lists:', '  - file: a.list', '    enable: false'), [at(3, "lists[0].enable: unknown key 'enable' (known: file, enabled, format, match, id, vendor, vendorName, basis); did you mean 'enabled'?")]],
+    ['list unknown key', yaml('lists:', '  - file: a.list', '    enable: false'), [at(3, "lists[0].enable: unknown key 'enable' (known: file, enabled, format, match, id, vendor, vendorName, basis, mandatory, mode, review); did you mean 'enabled'?")]],
     ['enabled not a boolean', yaml('lists:', '  - file: a.list', '    enabled: "no"'), [at(3, "lists[0].enabled: must be true or false (got 'no')")]],
     ['format unknown', yaml('lists:', '  - file: a.list', '    format: csv'), [at(3, "lists[0].format: must be one of hradba, plain, hosts (got 'csv')")]],
     ['match unknown', yaml('lists:', '  - file: a.list', '    match: prefix'), [at(3, "lists[0].match: must be one of suffix, exact (got 'prefix')")]],
@@ -226,6 +226,11 @@ describe('config defaults', () => {
       tcp: { idleTimeoutMs: 10000, maxConnections: 1000, maxPipelined: 100 },
       log: { level: 'info', file: null, queries: false },
       shutdown: { graceMs: 5000 },
+      shrinkGuard: 50,
+      clients: [],
+      groups: [],
+      antiBypass: { firefoxCanary: true, icloudPrivateRelay: true, ddr: true },
+      inspection: { cname: true },
     });
   });
 
@@ -267,6 +272,11 @@ describe('config values', () => {
       tcp: { idleTimeoutMs: 120000, maxConnections: 10, maxPipelined: 1 },
       log: { level: 'debug', file: '/var/log/hradba.log', queries: true },
       shutdown: { graceMs: 0 },
+      shrinkGuard: 50,
+      clients: [],
+      groups: [],
+      antiBypass: { firefoxCanary: true, icloudPrivateRelay: true, ddr: true },
+      inspection: { cname: true },
     } satisfies Config);
   });
 

@@ -1,0 +1,155 @@
+/**
+ * The policy stage of the query path: turns a verdict for the client's group into an answer (sinkhole,
+ * anti-bypass answer) or lets the query go on (allowed, exception, log-only), writing the matching log line.
+ * Also judges the names of an upstream answer's CNAME/DNAME chain (deep inspection).
+ */
+import type { Logger } from 'pino';
+import { sinkholeAnswer } from '../dns/sinkhole-answer.js';
+import { fitUdp } from '../dns/truncate.js';
+import type { ParsedQuery } from '../dns/types.js';
+import { logBypass, logException, logExceptionExpired, logSinkhole, type LookupContext } from '../log/block-log.js';
+import type { Remote } from '../net/types.js';
+import { chainNames } from '../policy/answer-inspection.js';
+import type { ClientIdentity, ExceptionRule } from '../policy/client-groups.js';
+import type { PolicyEntry } from '../policy/types.js';
+import { decide, type Verdict } from '../policy/verdict.js';
+import type { Snapshot } from './snapshot.js';
+
+/** What the stage reports back to the handler. */
+export type StageResult =
+  | { readonly done: true; readonly answer: Buffer; readonly outcome: 'sinkholed' | 'bypass'; readonly entry?: PolicyEntry }
+  /** Go on answering normally; `logOnly` turns a successful forward into the 'would-sinkhole' outcome. */
+  | { readonly done: false; readonly logOnly: boolean };
+
+const GO_ON: StageResult = Object.freeze({ done: false, logOnly: false });
+const GO_ON_LOG_ONLY: StageResult = Object.freeze({ done: false, logOnly: true });
+
+/** Each expired exception is logged once per rule object (a reload makes new ones, and says so again). */
+const expiredLogged = new WeakSet<ExceptionRule>();
+
+/** PolicyStage judges query names and answers for one handler (one logger). */
+export interface PolicyStage {
+  /** judge decides on the question itself. */
+  judge(snap: Snapshot, msg: Buffer, q: ParsedQuery, remote: Remote, who: ClientIdentity): StageResult;
+  /** inspect judges the chain names of an upstream answer; a banned member gives the sinkhole answer for the question. */
+  inspect(snap: Snapshot, msg: Buffer, q: ParsedQuery, remote: Remote, who: ClientIdentity, answer: Buffer): StageResult;
+}
+
+/** createPolicyStage binds the stage to the block log. */
+export function createPolicyStage(log: Logger): PolicyStage {
+  const verdictFor = (snap: Snapshot, who: ClientIdentity, name: string): Verdict =>
+    decide(snap, who.group, name, snap.now(), (rule) => {
+      if (expiredLogged.has(rule)) return;
+      expiredLogged.add(rule);
+      logExceptionExpired(log, rule, snap.version);
+    });
+
+  const context = (snap: Snapshot, q: ParsedQuery, remote: Remote, who: ClientIdentity): LookupContext => ({
+    client: remote.address,
+    clientName: who.name,
+    group: who.group.name,
+    qname: q.qname,
+    qtype: q.qtype,
+    policyVersion: snap.version,
+  });
+
+  const sinkhole = (snap: Snapshot, msg: Buffer, q: ParsedQuery, remote: Remote, who: ClientIdentity, entry: PolicyEntry, via?: string): StageResult => {
+    const { config } = snap;
+    logSinkhole(log, {
+      client: remote.address,
+      clientPort: remote.port,
+      transport: remote.transport,
+      qname: q.qname,
+      qtype: q.qtype,
+      mode: config.sinkhole.mode,
+      entry,
+      policyVersion: snap.version,
+      clientName: who.name,
+      group: who.group.name,
+      ...(via === undefined ? {} : { via }),
+    });
+    const blocked = sinkholeAnswer(msg, q, {
+      mode: config.sinkhole.mode,
+      ttlSec: config.sinkhole.ttlSec,
+      ipv4: config.sinkhole.ipv4,
+      ipv6: config.sinkhole.ipv6,
+      udpSize: config.edns.udpSize,
+      zone: entry.domain,
+      ede: config.sinkhole.ede ? { text: snap.blockedText(entry.list) } : null,
+    });
+    const answer = remote.transport === 'udp' ? fitUdp(blocked, q, config.edns.udpSize) : blocked;
+    return { done: true, answer, outcome: 'sinkholed', entry };
+  };
+
+  const logOnly = (snap: Snapshot, q: ParsedQuery, remote: Remote, who: ClientIdentity, entry: PolicyEntry, via?: string): void => {
+    logSinkhole(log, {
+      client: remote.address,
+      clientPort: remote.port,
+      transport: remote.transport,
+      qname: q.qname,
+      qtype: q.qtype,
+      mode: snap.config.sinkhole.mode,
+      entry,
+      policyVersion: snap.version,
+      clientName: who.name,
+      group: who.group.name,
+      logOnly: true,
+      ...(via === undefined ? {} : { via }),
+    });
+  };
+
+  const judge = (snap: Snapshot, msg: Buffer, q: ParsedQuery, remote: Remote, who: ClientIdentity): StageResult => {
+    const v = verdictFor(snap, who, q.qname);
+    switch (v.kind) {
+      case 'allow':
+        return GO_ON;
+      case 'block':
+        return sinkhole(snap, msg, q, remote, who, v.entry);
+      case 'log-only':
+        logOnly(snap, q, remote, who, v.entry);
+        return GO_ON_LOG_ONLY;
+      case 'bypass': {
+        logBypass(log, context(snap, q, remote, who), v.rule);
+        const { config } = snap;
+        const reply = sinkholeAnswer(msg, q, {
+          mode: v.rule.answer,
+          ttlSec: config.sinkhole.ttlSec,
+          ipv4: null,
+          ipv6: null,
+          udpSize: config.edns.udpSize,
+          zone: v.rule.domain,
+          // No EDE: the signal must look like an ordinary negative answer to the software that reads it.
+          ede: null,
+        });
+        return { done: true, answer: remote.transport === 'udp' ? fitUdp(reply, q, config.edns.udpSize) : reply, outcome: 'bypass' };
+      }
+      case 'exception': {
+        const o = v.overridden;
+        logException(
+          log,
+          context(snap, q, remote, who),
+          v.exception,
+          o.kind === 'bypass' ? { signal: o.rule.key } : { entry: o.entry, logOnly: o.kind === 'log-only' },
+        );
+        return GO_ON;
+      }
+    }
+  };
+
+  const inspect = (snap: Snapshot, msg: Buffer, q: ParsedQuery, remote: Remote, who: ClientIdentity, answer: Buffer): StageResult => {
+    if (!snap.config.inspection.cname || answer.length < 12 || ((answer[6]! << 8) | answer[7]!) === 0) return GO_ON;
+    let result = GO_ON;
+    for (const name of chainNames(answer, q.questionEnd, q.qname)) {
+      const v = verdictFor(snap, who, name);
+      if (v.kind === 'block') return sinkhole(snap, msg, q, remote, who, v.entry, name);
+      if (v.kind === 'log-only' && !result.done && !result.logOnly) {
+        logOnly(snap, q, remote, who, v.entry, name);
+        result = GO_ON_LOG_ONLY;
+      }
+      if (v.kind === 'exception') logException(log, context(snap, q, remote, who), v.exception, v.overridden.kind === 'bypass' ? { signal: v.overridden.rule.key } : { entry: v.overridden.entry, logOnly: v.overridden.kind === 'log-only' });
+    }
+    return result;
+  };
+
+  return { judge, inspect };
+}
