@@ -26,8 +26,8 @@ export interface ServerOptions {
 export interface RunningServer {
   readonly listeners: readonly Listener[];
   current(): Snapshot;
-  /** reload re-reads config and lists; on any error the running snapshot stays in force. */
-  reload(): Promise<void>;
+  /** reload re-reads config and lists; on any error the running snapshot stays in force. `force` skips the shrink guard. */
+  reload(force?: boolean): Promise<void>;
   /** shutdown stops accepting, lets in-flight queries finish (bounded by shutdown.grace) and closes upstreams. */
   shutdown(): Promise<void>;
 }
@@ -103,7 +103,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     'hradba is serving',
   );
 
+  // A forced reload (SIGUSR2) asked while another is queued forces that one: the operator's decision stands.
+  let forceNext = false;
   const reloadOnce = async (): Promise<void> => {
+    const force = forceNext;
+    forceNext = false;
     const began = Date.now();
     const version = snap.version + 1;
     try {
@@ -111,14 +115,29 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (JSON.stringify(config.listen) !== JSON.stringify(snap.config.listen) || config.log.file !== snap.config.log.file) {
         log.warn({ event: 'reload-restart-needed' }, "'listen' and 'log.file' changes take effect at the next restart");
       }
-      const { snapshot, retired } = await buildSnapshot(config, version, snap);
+      const { snapshot, retired } = await buildSnapshot(config, version, snap, { force });
       snap = snapshot;
       log.level = config.log.level;
       for (const l of snap.policy.lists) {
         for (const p of l.problems) log.warn({ event: 'list-problem', list: l.info.id }, formatLocated(p));
       }
+      for (const k of snap.policy.kept) {
+        log.error(
+          { event: 'list-kept', list: k.id, file: k.file, errors: k.errors, policyVersion: snap.version },
+          `mandatory list ${k.id} failed to reload; its previous version stays in force`,
+        );
+      }
       log.info(
-        { event: 'reload', ok: true, policyVersion: snap.version, lists: listsSummary(snap), entries: snap.policy.entryCount, durationMs: Date.now() - began },
+        {
+          event: 'reload',
+          ok: true,
+          policyVersion: snap.version,
+          lists: listsSummary(snap),
+          entries: snap.policy.entryCount,
+          durationMs: Date.now() - began,
+          ...(force ? { forced: true } : {}),
+          ...(snap.policy.kept.length > 0 ? { kept: snap.policy.kept.map((k) => k.id) } : {}),
+        },
         'reloaded',
       );
       // Queries already handed to a retired forwarder finish on it before it closes.
@@ -137,7 +156,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   return {
     listeners,
     current: () => snap,
-    reload: () => reloader.request(),
+    reload: (force = false) => {
+      if (force) forceNext = true;
+      return reloader.request();
+    },
     shutdown: async () => {
       await reloader.settled();
       await Promise.all(listeners.map((l) => Promise.race([l.close(), inFlight.idle(snap.config.shutdown.graceMs)])));
