@@ -30,6 +30,8 @@ export interface ClientGroup {
   readonly lists: ReadonlySet<string> | null;
   readonly exceptions: DomainTrie<ExceptionRule[]>;
   readonly exceptionCount: number;
+  /** Every exception rule in config order (for export and explain). */
+  readonly rules: readonly ExceptionRule[];
 }
 
 /** Who asked: the configured client name (or null) and the group whose policy applies. */
@@ -54,6 +56,7 @@ export function expiryMs(expires: string): number {
 
 function compileGroup(g: Pick<GroupConfig, 'name' | 'lists' | 'exceptions'>): ClientGroup {
   const exceptions = new DomainTrie<ExceptionRule[]>();
+  const rules: ExceptionRule[] = [];
   g.exceptions.forEach((e, index) => {
     const rule: ExceptionRule = Object.freeze({
       domain: e.domain,
@@ -63,6 +66,7 @@ function compileGroup(g: Pick<GroupConfig, 'name' | 'lists' | 'exceptions'>): Cl
       expiresAtMs: e.expires === null ? null : expiryMs(e.expires),
       index,
     });
+    rules.push(rule);
     // Several rules for one domain (say a renewed one with a later expiry) are all kept, in config order.
     const [same] = exceptions.matchAll(e.domain).filter((rules) => rules[0]?.domain === e.domain);
     if (same !== undefined) same.push(rule);
@@ -73,6 +77,7 @@ function compileGroup(g: Pick<GroupConfig, 'name' | 'lists' | 'exceptions'>): Cl
     lists: g.lists === null ? null : new Set(g.lists),
     exceptions,
     exceptionCount: g.exceptions.length,
+    rules: Object.freeze(rules),
   });
 }
 

@@ -4,6 +4,8 @@ import { isIP } from 'node:net';
 import type { ListConfig, ListFormat } from '../config/types.js';
 import { HradbaError } from '../errors.js';
 import { normalizeDomain } from './domain-name.js';
+import { parseAdblock } from './formats/adblock.js';
+import { parseRpz } from './formats/rpz.js';
 import type { Basis, ListInfo, ListProblem } from './types.js';
 
 /**
@@ -30,6 +32,8 @@ export interface ListEntry {
   readonly exact: boolean;
   /** 1-based line in the file. */
   readonly line: number;
+  /** An allow entry (AdBlock '@@', RPZ rpz-passthru.): the name is let through where it is the most specific match. */
+  readonly allow?: boolean;
 }
 
 /** A parsed list: its provenance, its entries and the lines that could not be used. */
@@ -75,7 +79,11 @@ export function detectFormat(text: string): ListFormat {
     if (firstLine) {
       firstLine = false;
       if (line.startsWith(LIST_MAGIC)) return 'hradba';
+      if (line.startsWith('[Adblock')) return 'adblock';
     }
+    // Zone-file directives or an SOA mean an RPZ zone; '||' or '@@' rules an AdBlock list; '!' is its comment.
+    if (line.startsWith('$ORIGIN') || line.startsWith('$TTL') || /\sSOA\s/i.test(line)) return 'rpz';
+    if (line.startsWith('||') || line.startsWith('@@') || line.startsWith('!')) return 'adblock';
     if (line.startsWith('#')) continue;
     const first = firstToken(line);
     return first.length < line.length && isAddress(first) ? 'hosts' : 'plain';
@@ -233,6 +241,10 @@ export function parseList(text: string, cfg: ListConfig): LoadedList {
       if (typeof d === 'string') entries.push({ domain: d, exact: false, line: lineNo });
       else problem(lineNo, d.error);
     }
+  } else if (format === 'adblock') {
+    for (const e of parseAdblock(lines, problem)) entries.push({ domain: e.domain, exact: false, line: e.line, ...(e.allow ? { allow: true } : {}) });
+  } else if (format === 'rpz') {
+    for (const e of parseRpz(lines, problem)) entries.push({ domain: e.domain, exact: e.exact, line: e.line, ...(e.allow ? { allow: true } : {}) });
   } else {
     const exact = cfg.match === undefined ? format === 'hosts' : cfg.match === 'exact';
     for (let i = 0; i < lines.length; i++) {

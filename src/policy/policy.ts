@@ -151,7 +151,7 @@ export async function buildPolicy(
         mandatory: cfg.mandatory === true,
         ...(cfg.review === undefined ? {} : { review: cfg.review }),
       });
-    for (const e of l.entries) trie.add(e.domain, e.exact, { domain: e.domain, exact: e.exact, list, line: e.line });
+    for (const e of l.entries) trie.add(e.domain, e.exact, { domain: e.domain, exact: e.exact, list, line: e.line, ...(e.allow === true ? { allow: true } : {}) });
     summaries.push(
       Object.freeze({
         info: list,

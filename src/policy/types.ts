@@ -42,6 +42,8 @@ export interface PolicyEntry {
   readonly list: ListInfo;
   /** 1-based line of the list file the entry came from. */
   readonly line: number;
+  /** An allow entry of the list (AdBlock '@@', RPZ rpz-passthru.): wins where it is the most specific match. */
+  readonly allow?: boolean;
 }
 
 /** A problem in a list file, reported as `file:line: reason`. */

@@ -34,10 +34,12 @@ function appliesTo(entry: PolicyEntry, group: ClientGroup): boolean {
 /** listVerdict finds the winning enforced entry (or else the first log-only one) among those covering qname. */
 function listVerdict(ctx: VerdictContext, group: ClientGroup, qname: string, first: PolicyEntry): Verdict {
   // Fast path: every list applies and the winner enforces.
-  if (group.lists === null && first.list.mode !== 'log-only') return { kind: 'block', entry: first };
+  if (group.lists === null && first.list.mode !== 'log-only' && first.allow !== true) return { kind: 'block', entry: first };
   let logOnly: PolicyEntry | undefined;
   for (const e of ctx.policy.matchAll(qname)) {
     if (!appliesTo(e, group)) continue;
+    // A list's own allow entry (AdBlock '@@', RPZ passthru) ends the search where it is the most specific match.
+    if (e.allow === true) return logOnly === undefined ? ALLOW : { kind: 'log-only', entry: logOnly };
     if (e.list.mode === 'log-only') {
       logOnly ??= e;
       continue;
