@@ -5,7 +5,8 @@ import { normalizeDomain } from '../policy/domain-name.js';
 import { compileGroupPolicy } from '../policy/group-policy.js';
 import { loadList } from '../policy/list-file.js';
 import { buildPolicy } from '../policy/policy.js';
-import { exportRpz } from '../policy/rpz-export.js';
+import { exportRpz, type RpzExportInput } from '../policy/rpz-export.js';
+import { decide } from '../policy/verdict.js';
 import { problemsOf } from '../server/server.js';
 import { EXIT } from './exit-codes.js';
 
@@ -31,8 +32,8 @@ export async function exportCommand(kind: string, opts: ExportOptions, out: Node
     const config = await loadConfig(opts.config);
     // Built as the server would, so an export never carries a policy hradba itself would refuse.
     const policy = await buildPolicy(config.lists, config.maxBadLines, 1);
-    const { groups } = compileGroupPolicy(config, policy);
-    const group = opts.group === undefined ? groups.defaultGroup : groups.groups.find((g) => g.name === opts.group);
+    const { groups, bypass } = compileGroupPolicy(config, policy);
+    const group = opts.group === undefined || opts.group === groups.defaultGroup.name ? groups.defaultGroup : groups.groups.find((g) => g.name === opts.group);
     if (group === undefined) {
       err.write(`hradba: no group '${opts.group ?? ''}' in ${config.file} (groups: ${groups.groups.map((g) => g.name).join(', ') || 'only default'})\n`);
       return EXIT.USAGE;
@@ -45,7 +46,14 @@ export async function exportCommand(kind: string, opts: ExportOptions, out: Node
         return { info: policy.lists[i]?.info ?? loaded.info, loaded };
       }),
     );
-    const text = exportRpz({ config, lists, group, nowMs: Date.now(), origin: `${origin}.` });
+    const nowMs = Date.now();
+    const verdict: RpzExportInput['verdict'] = (name) => {
+      const v = decide({ policy, bypass }, group, name, nowMs);
+      if (v.kind === 'block') return 'block';
+      if (v.kind === 'bypass') return v.rule.answer === 'nodata' ? 'nodata' : 'block';
+      return 'allow';
+    };
+    const text = exportRpz({ config, lists, group, nowMs, origin: `${origin}.`, verdict });
     if (opts.output === undefined) out.write(text);
     else await writeFile(opts.output, text);
     return EXIT.OK;

@@ -20,12 +20,25 @@ export interface RpzExportInput {
   readonly nowMs: number;
   /** Zone name (absolute, with the trailing dot). */
   readonly origin: string;
+  /**
+   * hradba's own answer for a name asked by the group: 'block' (sinkhole), 'nodata' (a NODATA signal) or
+   * 'allow'. Used to fill the nodes DNS wildcard rules would otherwise leave uncovered.
+   */
+  readonly verdict: (name: string) => 'block' | 'nodata' | 'allow';
 }
 
 /** Names and wildcard owners must not repeat with different actions: a CNAME owner holds one record. */
 class ZoneBody {
   readonly lines: string[] = [];
   readonly #owners = new Set<string>();
+
+  has(owner: string): boolean {
+    return this.#owners.has(owner);
+  }
+
+  owners(): string[] {
+    return [...this.#owners];
+  }
 
   /** add writes `owner CNAME target ; comment` unless the owner is already taken (the earlier one wins, as in hradba). */
   add(owner: string, target: string, comment: string): boolean {
@@ -104,5 +117,45 @@ export function exportRpz(input: RpzExportInput): string {
       body.name(r.domain, r.exact, r.answer === 'nodata' ? '*.' : '.', `antiBypass.${r.key}`);
     }
   }
+  fillShadowedNodes(body, input.verdict, action);
   return `${[...head, ...body.lines].join('\n')}\n`;
+}
+
+/**
+ * DNS wildcards (RFC 4592) do not reach below an existing node: with 'exact.example.net' in the zone,
+ * '*.example.net' no longer covers 'sub.exact.example.net', and an owner 'a.b.example.net' shields 'b.example.net'.
+ * hradba's suffix entries do reach there, so every node on the way down to an owner gets its own records,
+ * computed from hradba's verdict for the node itself and for an arbitrary name below it ('*' is never a list label).
+ */
+function fillShadowedNodes(body: ZoneBody, verdict: RpzExportInput['verdict'], blockTarget: string): void {
+  const owners = body.owners();
+  const wildcardBases = new Set(owners.filter((o) => o.startsWith('*.')).map((o) => o.slice(2)));
+  const nodes = new Set<string>();
+  for (const o of owners) {
+    let n = o.startsWith('*.') ? o.slice(2) : o;
+    // Every node from the owner up to its top-level label.
+    for (;;) {
+      nodes.add(n);
+      const dot = n.indexOf('.');
+      if (dot < 0) break;
+      n = n.slice(dot + 1);
+    }
+  }
+  const target = (v: 'block' | 'nodata' | 'allow'): string => (v === 'block' ? blockTarget : v === 'nodata' ? '*.' : 'rpz-passthru.');
+  const coveredAbove = (n: string): boolean => {
+    for (let dot = n.indexOf('.'); dot >= 0; dot = n.indexOf('.', dot + 1)) if (wildcardBases.has(n.slice(dot + 1))) return true;
+    return false;
+  };
+  const filled: string[] = [];
+  for (const n of [...nodes].sort()) {
+    if (!body.has(n)) {
+      const v = verdict(n);
+      // An allowed node needs a record only where a wildcard above could be read as covering it.
+      if (v !== 'allow' || coveredAbove(n)) if (body.add(n, target(v), 'covers a node the wildcards above do not reach')) filled.push(n);
+    }
+    if (!body.has(`*.${n}`)) {
+      const v = verdict(`*.${n}`);
+      if (v !== 'allow' || coveredAbove(n) || wildcardBases.has(n)) body.add(`*.${n}`, target(v), 'covers names below a node the wildcards above do not reach');
+    }
+  }
 }
