@@ -12,7 +12,7 @@ import { formatHostPort, hostPortOrError } from './host-port.js';
 import type { ClientConfig, Config, ExceptionConfig, GroupConfig, HostPort, ListConfig } from './types.js';
 
 export const SINKHOLE_MODES = ['nxdomain', 'nodata', 'refused', 'null', 'ip'] as const;
-export const LIST_FORMATS = ['hradba', 'plain', 'hosts', 'adblock', 'rpz'] as const;
+export const LIST_FORMATS = ['hradba', 'plain', 'hosts', 'adblock', 'rpz', 'prefixes'] as const;
 export const LIST_MATCH = ['suffix', 'exact'] as const;
 export const LIST_MODES = ['enforce', 'log-only'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
@@ -462,7 +462,7 @@ function readList(c: Ctx, item: Field): ListConfig | undefined {
   const review = readMatching(c, get('review'), (v) => DATE.test(v), "an ISO date such as '2026-06-30'");
 
   // Plain and hosts files carry no metadata, so provenance for the block log must come from here.
-  if (format === 'plain' || format === 'hosts' || format === 'adblock' || format === 'rpz') {
+  if (format === 'plain' || format === 'hosts' || format === 'adblock' || format === 'rpz' || format === 'prefixes') {
     for (const key of ['id', 'vendor', 'basis'] as const) {
       const f = get(key);
       if (f.node === undefined) bad(c, f, `required for a ${format} list (the file itself carries no metadata)`);

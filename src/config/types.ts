@@ -8,7 +8,7 @@ export interface HostPort {
 }
 
 export type SinkholeMode = 'nxdomain' | 'nodata' | 'refused' | 'null' | 'ip';
-export type ListFormat = 'hradba' | 'plain' | 'hosts' | 'adblock' | 'rpz';
+export type ListFormat = 'hradba' | 'plain' | 'hosts' | 'adblock' | 'rpz' | 'prefixes';
 /** enforce: matching names are sinkholed; log-only: they are answered normally and logged as 'would-sinkhole'. */
 export type ListMode = 'enforce' | 'log-only';
 

@@ -28,6 +28,8 @@ export interface SinkholeEvent {
   readonly group?: string;
   /** The chain member that matched, when the match came from inspecting the upstream answer. */
   readonly via?: string;
+  /** The answer address inside a banned prefix (then `entry.domain` is the prefix). */
+  readonly answerIp?: string;
   /** true: a log-only list matched; the lookup was answered normally ("would sinkhole"). */
   readonly logOnly?: boolean;
 }
@@ -69,6 +71,7 @@ export function logSinkhole(log: Logger, ev: SinkholeEvent): void {
     ...(ev.clientName == null ? {} : { clientName: ev.clientName }),
     ...(ev.group === undefined ? {} : { group: ev.group }),
     ...(ev.via === undefined ? {} : { via: ev.via }),
+    ...(ev.answerIp === undefined ? {} : { answerIp: ev.answerIp }),
   };
   log.info(line, ev.logOnly === true ? WOULD_SINKHOLE_MSG : SINKHOLE_MSG);
 }

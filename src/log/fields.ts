@@ -90,4 +90,6 @@ export interface SinkholeFields {
   readonly group?: string;
   /** The CNAME/DNAME chain member of the upstream answer that matched, when it was not the query name. */
   readonly via?: string;
+  /** The upstream answer's address that fell inside a banned prefix (answer-IP inspection). */
+  readonly answerIp?: string;
 }

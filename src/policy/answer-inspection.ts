@@ -45,8 +45,22 @@ export function readName(msg: Buffer, off: number): string | null {
   }
 }
 
+/** An A or AAAA record's address in an answer: where its 4 or 16 bytes are. */
+export interface AnswerAddress {
+  readonly offset: number;
+  readonly v4: boolean;
+}
+
 /** The names in an answer's ANSWER section other than the question's: owners and CNAME/DNAME targets, in order. */
 export function chainNames(answer: Buffer, questionEnd: number, qname: string): string[] {
+  return walkAnswer(answer, questionEnd, qname, null);
+}
+
+/**
+ * walkAnswer reads the ANSWER section once: it returns the chain names (as chainNames) and, when `addresses`
+ * is given, appends the A/AAAA addresses to it.
+ */
+export function walkAnswer(answer: Buffer, questionEnd: number, qname: string, addresses: AnswerAddress[] | null): string[] {
   if (answer.length < 12) return [];
   const an = (answer[6]! << 8) | answer[7]!;
   const out: string[] = [];
@@ -64,6 +78,9 @@ export function chainNames(answer: Buffer, questionEnd: number, qname: string): 
     if (rdata + rdlen > answer.length) break;
     push(readName(answer, off));
     if (type === TYPE.CNAME || type === TYPE.DNAME) push(readName(answer, rdata));
+    else if (addresses !== null && ((type === TYPE.A && rdlen === 4) || (type === TYPE.AAAA && rdlen === 16))) {
+      addresses.push({ offset: rdata, v4: rdlen === 4 });
+    }
     off = rdata + rdlen;
   }
   return out;

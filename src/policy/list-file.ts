@@ -5,6 +5,7 @@ import type { ListConfig, ListFormat } from '../config/types.js';
 import { HradbaError } from '../errors.js';
 import { normalizeDomain } from './domain-name.js';
 import { parseAdblock } from './formats/adblock.js';
+import { parsePrefixes, type PrefixListEntry } from './formats/prefixes.js';
 import { parseRpz } from './formats/rpz.js';
 import type { Basis, ListInfo, ListProblem } from './types.js';
 
@@ -41,6 +42,8 @@ export interface LoadedList {
   readonly info: ListInfo;
   readonly format: ListFormat;
   readonly entries: ListEntry[];
+  /** IP prefixes of a 'prefixes' list (answer-IP inspection); empty for name lists. */
+  readonly prefixes?: PrefixListEntry[];
   /** Bad lines (warnings while within maxBadLines) and whole-file problems (line 0). */
   readonly problems: ListProblem[];
   /** true when the list cannot be used at all (missing metadata, unsupported version), whatever maxBadLines says. */
@@ -174,6 +177,7 @@ export function parseList(text: string, cfg: ListConfig): LoadedList {
   const format = cfg.format ?? detectFormat(text);
   const problems: ListProblem[] = [];
   const entries: ListEntry[] = [];
+  const prefixes: PrefixListEntry[] = [];
   let fatal = false;
   const problem: Emit = (line, message) => {
     problems.push({ file, line, message });
@@ -243,6 +247,8 @@ export function parseList(text: string, cfg: ListConfig): LoadedList {
     }
   } else if (format === 'adblock') {
     for (const e of parseAdblock(lines, problem)) entries.push({ domain: e.domain, exact: false, line: e.line, ...(e.allow ? { allow: true } : {}) });
+  } else if (format === 'prefixes') {
+    prefixes.push(...parsePrefixes(lines, problem));
   } else if (format === 'rpz') {
     for (const e of parseRpz(lines, problem)) entries.push({ domain: e.domain, exact: e.exact, line: e.line, ...(e.allow ? { allow: true } : {}) });
   } else {
@@ -331,7 +337,7 @@ export function parseList(text: string, cfg: ListConfig): LoadedList {
       basis: cfg.basis ?? [],
     };
   }
-  return { info, format, entries, problems, fatal };
+  return { info, format, entries, problems, fatal, ...(format === 'prefixes' ? { prefixes } : {}) };
 }
 
 /** readProblem says in a few words why a file could not be read. */

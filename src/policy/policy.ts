@@ -3,6 +3,7 @@ import type { ListConfig } from '../config/types.js';
 import { HradbaError, formatLocated } from '../errors.js';
 import { normalizeDomain } from './domain-name.js';
 import { DomainTrie } from './domain-trie.js';
+import { PrefixTable } from './prefix-table.js';
 import { loadList, type LoadedList } from './list-file.js';
 import type { ListInfo, ListProblem, PolicyEntry } from './types.js';
 
@@ -49,6 +50,10 @@ export interface Policy {
   match(qname: string): PolicyEntry | undefined;
   /** Every entry covering the name, most specific (the winner) first. */
   matchAll(qname: string): readonly PolicyEntry[];
+  /** Networks of the prefix lists (answer-IP inspection); 0 turns the inspection off. */
+  readonly prefixCount: number;
+  /** Every prefix-list entry holding an address (4 or 16 bytes), most specific first; `domain` is the network as written. */
+  matchAddress(bytes: Uint8Array, v4: boolean): readonly PolicyEntry[];
 }
 
 /**
@@ -111,9 +116,10 @@ export async function buildPolicy(
         const before = prevByFile.get(list.info.file);
         if (wasKept !== undefined || before === undefined) continue;
         const floor = before.entries * (1 - guard / 100);
-        if (list.entries.length < floor) {
-          const lost = Math.round((100 * (before.entries - list.entries.length)) / before.entries);
-          const message = `list '${list.info.id}' shrank from ${before.entries} to ${list.entries.length} entries (${lost}% lost, shrinkGuard allows ${guard}%); a forced reload (SIGUSR2) accepts it`;
+        const now = list.entries.length + (list.prefixes?.length ?? 0);
+        if (now < floor) {
+          const lost = Math.round((100 * (before.entries - now)) / before.entries);
+          const message = `list '${list.info.id}' shrank from ${before.entries} to ${now} entries (${lost}% lost, shrinkGuard allows ${guard}%); a forced reload (SIGUSR2) accepts it`;
           failures.push(`${list.info.file}: ${message}`);
           problems.push({ file: list.info.file, line: 0, message });
         }
@@ -140,6 +146,7 @@ export async function buildPolicy(
   }
 
   const trie = new DomainTrie<PolicyEntry>();
+  const prefixTable = new PrefixTable<PolicyEntry>();
   const summaries: ListSummary[] = [];
   for (const { list: l, cfg, kept: wasKept } of loaded) {
     // One ListInfo object per list, referenced by all of its entries; a kept list keeps its old one.
@@ -152,10 +159,11 @@ export async function buildPolicy(
         ...(cfg.review === undefined ? {} : { review: cfg.review }),
       });
     for (const e of l.entries) trie.add(e.domain, e.exact, { domain: e.domain, exact: e.exact, list, line: e.line, ...(e.allow === true ? { allow: true } : {}) });
+    for (const p of l.prefixes ?? []) prefixTable.add(p.cidr, { domain: p.cidr, exact: false, list, line: p.line });
     summaries.push(
       Object.freeze({
         info: list,
-        entries: l.entries.length,
+        entries: l.entries.length + (l.prefixes?.length ?? 0),
         problems: Object.freeze(l.problems.slice()),
         ...(cfg.mandatory === true ? { loaded: l } : {}),
       }),
@@ -169,6 +177,8 @@ export async function buildPolicy(
     kept: Object.freeze(kept),
     match: (qname: string) => trie.match(qname),
     matchAll: (qname: string) => trie.matchAll(qname),
+    prefixCount: prefixTable.size,
+    matchAddress: (bytes: Uint8Array, v4: boolean) => prefixTable.lookupAllBytes(bytes, v4),
   });
 }
 

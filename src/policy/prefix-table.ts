@@ -77,6 +77,17 @@ export class PrefixTable<T extends NonNullable<unknown>> {
     return undefined;
   }
 
+  /** lookupAllBytes returns every network holding the address, most specific first. */
+  lookupAllBytes(bytes: Uint8Array, v4: boolean): T[] {
+    const table = v4 ? this.#v4 : this.#v6;
+    const out: T[] = [];
+    for (const len of table.lengths) {
+      const hit = table.byLength.get(len)?.get(maskedKey(bytes, len));
+      if (hit !== undefined) out.push(hit);
+    }
+    return out;
+  }
+
   /** lookup finds the most specific network holding an address given as text; undefined for no match or no address. */
   lookup(address: string): T | undefined {
     const parsed = addressBytes(address);

@@ -9,8 +9,8 @@ import { fitUdp } from '../dns/truncate.js';
 import type { ParsedQuery } from '../dns/types.js';
 import { logBypass, logException, logExceptionExpired, logSinkhole, type LookupContext } from '../log/block-log.js';
 import type { Remote } from '../net/types.js';
-import { chainNames } from '../policy/answer-inspection.js';
-import type { ClientIdentity, ExceptionRule } from '../policy/client-groups.js';
+import { walkAnswer, type AnswerAddress } from '../policy/answer-inspection.js';
+import { activeException, type ClientIdentity, type ExceptionRule } from '../policy/client-groups.js';
 import type { PolicyEntry } from '../policy/types.js';
 import { decide, type Verdict } from '../policy/verdict.js';
 import type { Snapshot } from './snapshot.js';
@@ -24,8 +24,27 @@ export type StageResult =
 const GO_ON: StageResult = Object.freeze({ done: false, logOnly: false });
 const GO_ON_LOG_ONLY: StageResult = Object.freeze({ done: false, logOnly: true });
 
+/** Where inspection found the match: a chain member, or an answer address inside a banned prefix. */
+interface Found {
+  readonly via?: string;
+  readonly answerIp?: string;
+}
+
+/** formatAddress writes 4 or 16 address bytes as text (IPv6 without zero compression: plain to read, rare in logs). */
+function formatAddress(b: Uint8Array): string {
+  if (b.length === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((b[i]! << 8) | b[i + 1]!).toString(16));
+  return groups.join(':');
+}
+
 /** Each expired exception is logged once per rule object (a reload makes new ones, and says so again). */
 const expiredLogged = new WeakSet<ExceptionRule>();
+
+/** overriddenOf describes what an exception let through, for its log line. */
+function overriddenOf(o: Extract<Verdict, { kind: 'exception' }>['overridden']): { entry?: PolicyEntry; signal?: string; logOnly?: boolean } {
+  return o.kind === 'bypass' ? { signal: o.rule.key } : { entry: o.entry, logOnly: o.kind === 'log-only' };
+}
 
 /** PolicyStage judges query names and answers for one handler (one logger). */
 export interface PolicyStage {
@@ -53,7 +72,7 @@ export function createPolicyStage(log: Logger): PolicyStage {
     policyVersion: snap.version,
   });
 
-  const sinkhole = (snap: Snapshot, msg: Buffer, q: ParsedQuery, remote: Remote, who: ClientIdentity, entry: PolicyEntry, via?: string): StageResult => {
+  const sinkhole = (snap: Snapshot, msg: Buffer, q: ParsedQuery, remote: Remote, who: ClientIdentity, entry: PolicyEntry, found: Found = {}): StageResult => {
     const { config } = snap;
     logSinkhole(log, {
       client: remote.address,
@@ -66,7 +85,7 @@ export function createPolicyStage(log: Logger): PolicyStage {
       policyVersion: snap.version,
       clientName: who.name,
       group: who.group.name,
-      ...(via === undefined ? {} : { via }),
+      ...found,
     });
     const blocked = sinkholeAnswer(msg, q, {
       mode: config.sinkhole.mode,
@@ -81,7 +100,7 @@ export function createPolicyStage(log: Logger): PolicyStage {
     return { done: true, answer, outcome: 'sinkholed', entry };
   };
 
-  const logOnly = (snap: Snapshot, q: ParsedQuery, remote: Remote, who: ClientIdentity, entry: PolicyEntry, via?: string): void => {
+  const logOnly = (snap: Snapshot, q: ParsedQuery, remote: Remote, who: ClientIdentity, entry: PolicyEntry, found: Found = {}): void => {
     logSinkhole(log, {
       client: remote.address,
       clientPort: remote.port,
@@ -94,7 +113,7 @@ export function createPolicyStage(log: Logger): PolicyStage {
       clientName: who.name,
       group: who.group.name,
       logOnly: true,
-      ...(via === undefined ? {} : { via }),
+      ...found,
     });
   };
 
@@ -124,29 +143,49 @@ export function createPolicyStage(log: Logger): PolicyStage {
         return { done: true, answer: remote.transport === 'udp' ? fitUdp(reply, q, config.edns.udpSize) : reply, outcome: 'bypass' };
       }
       case 'exception': {
-        const o = v.overridden;
-        logException(
-          log,
-          context(snap, q, remote, who),
-          v.exception,
-          o.kind === 'bypass' ? { signal: o.rule.key } : { entry: o.entry, logOnly: o.kind === 'log-only' },
-        );
+        logException(log, context(snap, q, remote, who), v.exception, overriddenOf(v.overridden));
         return GO_ON;
       }
     }
   };
 
   const inspect = (snap: Snapshot, msg: Buffer, q: ParsedQuery, remote: Remote, who: ClientIdentity, answer: Buffer): StageResult => {
-    if (!snap.config.inspection.cname || answer.length < 12 || ((answer[6]! << 8) | answer[7]!) === 0) return GO_ON;
+    const names = snap.config.inspection.cname;
+    const ips = snap.policy.prefixCount > 0;
+    if ((!names && !ips) || answer.length < 12 || ((answer[6]! << 8) | answer[7]!) === 0) return GO_ON;
+    const addresses: AnswerAddress[] | null = ips ? [] : null;
+    const chain = walkAnswer(answer, q.questionEnd, q.qname, addresses);
     let result = GO_ON;
-    for (const name of chainNames(answer, q.questionEnd, q.qname)) {
-      const v = verdictFor(snap, who, name);
-      if (v.kind === 'block') return sinkhole(snap, msg, q, remote, who, v.entry, name);
-      if (v.kind === 'log-only' && !result.done && !result.logOnly) {
-        logOnly(snap, q, remote, who, v.entry, name);
-        result = GO_ON_LOG_ONLY;
+    const markLogOnly = (entry: PolicyEntry, found: Found): void => {
+      if (result.done || result.logOnly) return;
+      logOnly(snap, q, remote, who, entry, found);
+      result = GO_ON_LOG_ONLY;
+    };
+    if (names) {
+      for (const name of chain) {
+        const v = verdictFor(snap, who, name);
+        if (v.kind === 'block') return sinkhole(snap, msg, q, remote, who, v.entry, { via: name });
+        if (v.kind === 'log-only') markLogOnly(v.entry, { via: name });
+        if (v.kind === 'exception') logException(log, context(snap, q, remote, who), v.exception, overriddenOf(v.overridden));
       }
-      if (v.kind === 'exception') logException(log, context(snap, q, remote, who), v.exception, v.overridden.kind === 'bypass' ? { signal: v.overridden.rule.key } : { entry: v.overridden.entry, logOnly: v.overridden.kind === 'log-only' });
+    }
+    for (const a of addresses ?? []) {
+      const bytes = answer.subarray(a.offset, a.offset + (a.v4 ? 4 : 16));
+      for (const entry of snap.policy.matchAddress(bytes, a.v4)) {
+        if (who.group.lists !== null && !who.group.lists.has(entry.list.id)) continue;
+        const found = { answerIp: formatAddress(bytes) };
+        // An exception for the name asked covers whatever that name resolves to.
+        const exception = activeException(who.group, q.qname, snap.now());
+        if (exception !== undefined) {
+          logException(log, context(snap, q, remote, who), exception, { entry, logOnly: entry.list.mode === 'log-only' });
+          break;
+        }
+        if (entry.list.mode === 'log-only') {
+          markLogOnly(entry, found);
+          continue;
+        }
+        return sinkhole(snap, msg, q, remote, who, entry, found);
+      }
     }
     return result;
   };

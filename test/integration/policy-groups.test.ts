@@ -20,10 +20,17 @@ const ALIAS_ZONE = [
   'deep  IN CNAME hop.alias.test.',
   'hop   IN CNAME api.v1.banned-vendor.test.',
   'fine  IN CNAME www.example.test.',
+  'cdnhost IN A 198.51.100.77',
+  'cdnhost IN A 192.0.2.9',
+  'v6host IN AAAA 2001:db8:bad::1',
+  'tocdn IN CNAME cdnhost.alias.test.',
+  'cleanhost IN A 198.51.100.1',
   '',
 ].join('\n');
 
 const TRIAL_LIST = ['#@hradba-list 1', '#@id: trial', '#@vendor: trialvendor', '#@basis: Test Authority | 2026 | Trial | https://example.org/trial', 'www.example.test', ''].join('\n');
+
+const PREFIX_LIST = ['# networks of a banned vendor', '198.51.100.64/26', '2001:db8:bad::/48  # its IPv6 block', ''].join('\n');
 
 const ANALYST = '127.0.0.2';
 
@@ -44,7 +51,11 @@ describe('client groups, exceptions, CNAME inspection, anti-bypass, log-only', (
     hradba = await startHradba({
       config: testConfig(nsd.port, {
         access: { allow: ['127.0.0.0/8', '::1/128'] },
-        lists: [{ file: TEST_LIST }, { file: 'trial.list', mode: 'log-only' }],
+        lists: [
+          { file: TEST_LIST },
+          { file: 'trial.list', mode: 'log-only' },
+          { file: 'badnet.txt', format: 'prefixes', id: 'badnet', vendor: 'badnet', basis: [{ authority: 'Test Authority', date: '2026', title: 'Prefix ban', url: 'https://example.org/prefix' }] },
+        ],
         clients: [{ name: 'soc-analyst', address: ANALYST }],
         groups: [
           {
@@ -55,7 +66,7 @@ describe('client groups, exceptions, CNAME inspection, anti-bypass, log-only', (
           },
         ],
       }),
-      lists: { [TEST_LIST]: testvendorList(), 'trial.list': TRIAL_LIST },
+      lists: { [TEST_LIST]: testvendorList(), 'trial.list': TRIAL_LIST, 'badnet.txt': PREFIX_LIST },
     });
   });
 
@@ -97,6 +108,26 @@ describe('client groups, exceptions, CNAME inspection, anti-bypass, log-only', (
     const b = await ask(qname, 'A', ANALYST);
     expect(b.status).toBe('NOERROR');
     expect(b.answer.some((rr) => rr.includes('CNAME'))).toBe(true);
+  });
+
+  it.each([
+    ['cdnhost.alias.test', 'A', '198.51.100.77', '198.51.100.64/26'],
+    ['tocdn.alias.test', 'A', '198.51.100.77', '198.51.100.64/26'],
+    ['v6host.alias.test', 'AAAA', '2001:db8:bad:0:0:0:0:1', '2001:db8:bad::/48'],
+  ])('sinkholes %s %s, whose answer holds %s inside a banned prefix', async (qname, type, ip, prefix) => {
+    const a = await ask(qname, type);
+    expect(a.status).toBe('NXDOMAIN');
+    const line = await lineFor((l) => l['event'] === 'sinkhole' && l['qname'] === qname);
+    expect(line).toMatchObject({ answerIp: ip, match: prefix, list: 'badnet', vendor: 'badnet' });
+    // The security group does not enforce the prefix list.
+    const b = await ask(qname, type, ANALYST);
+    expect(b.status).toBe('NOERROR');
+  });
+
+  it('forwards an answer whose addresses are outside every banned prefix', async () => {
+    const a = await ask('cleanhost.alias.test', 'A');
+    expect(a.status).toBe('NOERROR');
+    expect(rdata(a, 'A')).toEqual(['198.51.100.1']);
   });
 
   it('forwards an alias into an allowed name untouched', async () => {

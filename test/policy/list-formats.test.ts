@@ -7,6 +7,7 @@ import type { ListConfig } from '../../src/config/types.js';
 import { compileClientGroups } from '../../src/policy/client-groups.js';
 import { compileAntiBypass } from '../../src/policy/anti-bypass.js';
 import { parseAdblock } from '../../src/policy/formats/adblock.js';
+import { parsePrefixes } from '../../src/policy/formats/prefixes.js';
 import { parseRpz } from '../../src/policy/formats/rpz.js';
 import { detectFormat, loadList, parseList } from '../../src/policy/list-file.js';
 import { buildPolicy } from '../../src/policy/policy.js';
@@ -43,6 +44,32 @@ describe('AdBlock rules', () => {
     expect(r.entries).toEqual(entries);
     expect(r.problems.length).toBe(problems.length);
     problems.forEach((p, i) => expect(r.problems[i]).toContain(p));
+  });
+});
+
+describe('IP prefix lists', () => {
+  it.each([
+    ['198.51.100.0/24', [{ cidr: '198.51.100.0/24', line: 1 }], []],
+    ['# comment\n2001:db8::/32  # v6\n192.0.2.7', [{ cidr: '2001:db8::/32', line: 2 }, { cidr: '192.0.2.7', line: 3 }], []],
+    ['example.org', [], ['1: ']],
+    ['10.0.0.0/33', [], ['1: ']],
+    ['0.0.0.0/0', [], ['1: \'0.0.0.0/0\' is too broad']],
+    ['fe80::1%eth0', [], ['1: ']],
+  ])('%j', (text, entries, problems) => {
+    const r = collect(parsePrefixes, text);
+    expect(r.entries).toEqual(entries);
+    expect(r.problems.length).toBe(problems.length);
+    problems.forEach((p, i) => expect(r.problems[i]).toContain(p));
+  });
+
+  it('matches answer addresses through the policy, most specific first', async () => {
+    const file = path.join(tmp, 'nets.txt');
+    writeFileSync(file, '198.51.100.0/24\n198.51.100.64/26\n');
+    const policy = await buildPolicy([{ file, enabled: true, format: 'prefixes', ...META }], 0, 1);
+    expect(policy.prefixCount).toBe(2);
+    expect(policy.lists[0]?.entries).toBe(2);
+    expect(policy.matchAddress(Uint8Array.from([198, 51, 100, 70]), true).map((e) => e.domain)).toEqual(['198.51.100.64/26', '198.51.100.0/24']);
+    expect(policy.matchAddress(Uint8Array.from([198, 51, 101, 70]), true)).toEqual([]);
   });
 });
 
