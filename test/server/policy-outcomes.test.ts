@@ -26,6 +26,7 @@ const echo: Forwarder = {
     return { ok: true, answer, upstream: { host: '127.0.0.1', port: 53 }, transport: 'udp' };
   },
   close: async () => {},
+  stats: { queries: 0, udpSent: 0, tcpRetries: 0, discarded: 0, attemptErrors: 0, timeouts: 0, socketsOpened: 0, socketsClosed: 0 },
 } as Forwarder;
 
 const YAML = [
