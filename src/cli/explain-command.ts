@@ -1,4 +1,5 @@
 /** `hradba explain`: says whether a name would be blocked for a client, by which entry, list, vendor and legal basis. */
+import { isIP } from 'node:net';
 import { compileAcl } from '../access/acl.js';
 import { loadConfig } from '../config/load.js';
 import { isLocalZone } from '../dns/local-zone.js';
@@ -6,6 +7,7 @@ import { normalizeDomain } from '../policy/domain-name.js';
 import { activeException, type ExceptionRule } from '../policy/client-groups.js';
 import { compileGroupPolicy } from '../policy/group-policy.js';
 import { buildPolicy, type Policy } from '../policy/policy.js';
+import { addressBytes } from '../policy/prefix-table.js';
 import { decide } from '../policy/verdict.js';
 import type { PolicyEntry } from '../policy/types.js';
 import { problemsOf } from '../server/server.js';
@@ -31,6 +33,7 @@ function describeEntry(e: PolicyEntry): Record<string, unknown> {
 
 /** explain prints the verdict and returns the exit code (0 whatever the verdict; non-zero only on errors). */
 export async function explain(domain: string, opts: ExplainOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  if (isIP(domain) !== 0) return explainAddress(domain, opts, out);
   const name = normalizeDomain(domain);
   if (typeof name !== 'string') {
     out.write(`hradba: '${domain}' is not a domain name: ${name.error}\n`);
@@ -149,6 +152,46 @@ export async function explain(domain: string, opts: ExplainOptions, out: NodeJS.
     lines.push(`${name}: allowed, ${String(verdict.answer)}`);
   }
   lines.push(`enforced lists: ${policy.lists.map((l) => `${l.info.id} (${l.entries})`).join(', ') || 'none'}`);
+  out.write(`${lines.join('\n')}\n`);
+  return EXIT.OK;
+}
+
+/** explainAddress says which prefix lists would sinkhole an answer holding this address (answer-IP inspection). */
+async function explainAddress(address: string, opts: ExplainOptions, out: NodeJS.WritableStream): Promise<number> {
+  let policy: Policy;
+  let compiled;
+  try {
+    const config = await loadConfig(opts.config);
+    policy = await buildPolicy(config.lists, config.maxBadLines, 1);
+    compiled = compileGroupPolicy(config, policy);
+  } catch (err) {
+    out.write(`hradba: cannot load ${opts.config}\n`);
+    for (const line of problemsOf(err)) out.write(`  ${line}\n`);
+    return EXIT.CONFIG;
+  }
+  const parsed = addressBytes(address);
+  const group = opts.client === undefined ? compiled.groups.defaultGroup : compiled.groups.identify(opts.client).group;
+  const all = parsed === null ? [] : policy.matchAddress(parsed.bytes, parsed.v4);
+  const applies = all.filter((e) => group.lists === null || group.lists.has(e.list.id));
+  const winner = applies.find((e) => e.list.mode !== 'log-only');
+  const verdict = {
+    address,
+    group: group.name,
+    verdict: winner !== undefined ? 'an answer holding it is sinkholed' : applies.length > 0 ? 'would be sinkholed (log-only list)' : 'not in any enforced prefix list',
+    matched: applies.map(describeEntry),
+    notEnforcedForGroup: all.filter((e) => !applies.includes(e)).map(describeEntry),
+  };
+  if (opts.json === true) {
+    out.write(`${JSON.stringify(verdict, null, 2)}\n`);
+    return EXIT.OK;
+  }
+  const lines = [`${address}: ${verdict.verdict} (group ${group.name}; prefix lists: ${policy.prefixCount} networks)`];
+  for (const e of applies) {
+    lines.push(`  network: ${e.domain} in list ${e.list.id} (${e.list.file}:${e.line})${e.list.mode === 'log-only' ? ', log-only' : ''}`);
+    lines.push(`  vendor:  ${e.list.vendorName} (${e.list.vendor})`);
+    for (const b of e.list.basis) lines.push(`  basis:   ${b.authority}, ${b.date}: ${b.title} <${b.url}>`);
+  }
+  for (const e of all) if (!applies.includes(e)) lines.push(`  not enforced for group ${group.name}: ${e.domain} in list ${e.list.id}`);
   out.write(`${lines.join('\n')}\n`);
   return EXIT.OK;
 }

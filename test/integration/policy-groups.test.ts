@@ -180,6 +180,16 @@ describe('client groups, exceptions, CNAME inspection, anti-bypass, log-only', (
     expect(table.stdout).toMatch(/bypass/i);
   });
 
+  it('explain names the banned network holding an address, per group', async () => {
+    const r = await runCli(['explain', '198.51.100.77', '--config', hradba.configFile ?? '']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('198.51.100.77: an answer holding it is sinkholed (group default');
+    expect(r.stdout).toContain('network: 198.51.100.64/26 in list badnet');
+    const sec = await runCli(['explain', '198.51.100.77', '--client', ANALYST, '--config', hradba.configFile ?? '']);
+    expect(sec.stdout).toContain('not in any enforced prefix list');
+    expect(sec.stdout).toContain('not enforced for group security: 198.51.100.64/26 in list badnet');
+  });
+
   it('explain shows the exception, the overridden entry and which won', async () => {
     const r = await runCli(['explain', 'chat.banned-vendor.test', '--client', ANALYST, '--config', hradba.configFile ?? '', '--json']);
     expect(r.code, r.stderr + r.stdout).toBe(0);
