@@ -51,7 +51,7 @@ export const DEFAULTS: Omit<Config, 'file'> = deepFreeze({
   shrinkGuard: 50,
   clients: [],
   groups: [],
-  antiBypass: { firefoxCanary: true, icloudPrivateRelay: true, ddr: true },
+  antiBypass: { firefoxCanary: true, icloudPrivateRelay: true, ddr: true, dohProviders: false },
   inspection: { cname: true },
 });
 
@@ -84,7 +84,7 @@ const KEYS = {
   clients: ['name', 'address'],
   groups: ['name', 'clients', 'lists', 'exceptions'],
   exceptions: ['domain', 'reason', 'expires'],
-  antiBypass: ['firefoxCanary', 'icloudPrivateRelay', 'ddr'],
+  antiBypass: ['firefoxCanary', 'icloudPrivateRelay', 'ddr', 'dohProviders'],
   inspection: ['cname'],
 } as const;
 
@@ -722,6 +722,7 @@ export function buildConfig(input: SchemaInput): SchemaResult {
     firefoxCanary: readBool(c, ab('firefoxCanary')) ?? d.antiBypass.firefoxCanary,
     icloudPrivateRelay: readBool(c, ab('icloudPrivateRelay')) ?? d.antiBypass.icloudPrivateRelay,
     ddr: readBool(c, ab('ddr')) ?? d.antiBypass.ddr,
+    dohProviders: readBool(c, ab('dohProviders')) ?? d.antiBypass.dohProviders,
   };
   const ins = section(c, top('inspection'), KEYS.inspection);
   const inspection = { cname: readBool(c, ins('cname')) ?? d.inspection.cname };

@@ -121,6 +121,8 @@ export interface Config {
     readonly icloudPrivateRelay: boolean;
     /** resolver.arpa (RFC 9462 discovery of designated resolvers) → NODATA. */
     readonly ddr: boolean;
+    /** The shipped list of public DNS-over-HTTPS/TLS resolver names (blocklists/anti-bypass/doh-providers.txt) → NXDOMAIN. */
+    readonly dohProviders: boolean;
   };
   readonly inspection: {
     /** Sinkhole an allowed name whose upstream answer has a CNAME/DNAME chain member that is banned. */

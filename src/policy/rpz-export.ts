@@ -4,8 +4,7 @@
  * comment. Exceptions in force become rpz-passthru. entries and win over any block at or below them, as in hradba.
  */
 import type { Config } from '../config/types.js';
-import type { BypassRule } from './anti-bypass.js';
-import { BYPASS_RULES } from './anti-bypass.js';
+import { antiBypassRules } from './anti-bypass.js';
 import { activeException, type ClientGroup } from './client-groups.js';
 import type { LoadedList } from './list-file.js';
 import type { ListInfo } from './types.js';
@@ -109,10 +108,10 @@ export function exportRpz(input: RpzExportInput): string {
     }
   }
 
-  const bypass = BYPASS_RULES.filter((r) => config.antiBypass[r.key]);
+  const bypass = antiBypassRules(config.antiBypass);
   if (bypass.length > 0) {
     body.lines.push('', '; anti-bypass signals');
-    for (const r of bypass as BypassRule[]) {
+    for (const r of bypass) {
       if (excepted(r.domain)) continue;
       body.name(r.domain, r.exact, r.answer === 'nodata' ? '*.' : '.', `antiBypass.${r.key}`);
     }

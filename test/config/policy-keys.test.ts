@@ -40,7 +40,7 @@ describe('policy config keys: problems', () => {
       yaml('groups:', '  - name: a', '    clients: [10.0.0.1]', '    exceptions:', '      - { domain: "bad domain", reason: r }'),
       [at(5, "groups[0].exceptions[0].domain: not a domain name: 'bad domain' (character space not allowed)")],
     ],
-    ['unknown antiBypass key', yaml('antiBypass:', '  doh: false'), [at(2, "antiBypass.doh: unknown key 'doh' (known: firefoxCanary, icloudPrivateRelay, ddr)")]],
+    ['unknown antiBypass key', yaml('antiBypass:', '  doh: false'), [at(2, "antiBypass.doh: unknown key 'doh' (known: firefoxCanary, icloudPrivateRelay, ddr, dohProviders)")]],
     ['inspection.cname not a boolean', yaml('inspection:', '  cname: yes please'), [at(2, "inspection.cname: must be true or false (got 'yes please')")]],
     ['list mode unknown', yaml('lists:', '  - file: a.list', '    mode: dry-run'), [at(3, "lists[0].mode: must be one of enforce, log-only (got 'dry-run')")]],
     ['list review not a date', yaml('lists:', '  - file: a.list', '    review: soon'), [at(3, "lists[0].review: must be an ISO date such as '2026-06-30' (got 'soon')")]],
@@ -67,7 +67,7 @@ describe('policy config keys: values', () => {
         '    exceptions:',
         '      - { domain: DeepSeek.com., reason: testing, expires: "2026-12-31" }',
         '  - name: default',
-        'antiBypass: { ddr: false }',
+        'antiBypass: { ddr: false, dohProviders: false }',
         'inspection: { cname: false }',
         'lists:',
         '  - { file: /l/a.list, mandatory: true, mode: log-only, review: "2026-06-30" }',
@@ -80,7 +80,7 @@ describe('policy config keys: values', () => {
       { name: 'security', clients: ['10.1.0.0/16'], lists: ['deepseek'], exceptions: [{ domain: 'deepseek.com', reason: 'testing', expires: '2026-12-31' }] },
       { name: 'default', clients: [], lists: null, exceptions: [] },
     ]);
-    expect(cfg.antiBypass).toEqual({ firefoxCanary: true, icloudPrivateRelay: true, ddr: false });
+    expect(cfg.antiBypass).toEqual({ firefoxCanary: true, icloudPrivateRelay: true, ddr: false, dohProviders: false });
     expect(cfg.inspection).toEqual({ cname: false });
     expect(cfg.lists[0]).toEqual({ file: '/l/a.list', enabled: true, mandatory: true, mode: 'log-only', review: '2026-06-30' });
   });

@@ -229,7 +229,7 @@ describe('config defaults', () => {
       shrinkGuard: 50,
       clients: [],
       groups: [],
-      antiBypass: { firefoxCanary: true, icloudPrivateRelay: true, ddr: true },
+      antiBypass: { firefoxCanary: true, icloudPrivateRelay: true, ddr: true, dohProviders: false },
       inspection: { cname: true },
     });
   });
@@ -275,7 +275,7 @@ describe('config values', () => {
       shrinkGuard: 50,
       clients: [],
       groups: [],
-      antiBypass: { firefoxCanary: true, icloudPrivateRelay: true, ddr: true },
+      antiBypass: { firefoxCanary: true, icloudPrivateRelay: true, ddr: true, dohProviders: false },
       inspection: { cname: true },
     } satisfies Config);
   });

@@ -137,7 +137,7 @@ describe('RPZ export, then import: the same verdicts', () => {
       clients: [],
       groups: [{ name: 'default', clients: [], lists: null, exceptions: [{ domain: 'research.alpha.test', reason: 'testing', expires: null }] }],
     }).defaultGroup;
-    const antiBypass = { firefoxCanary: true, icloudPrivateRelay: true, ddr: true };
+    const antiBypass = { firefoxCanary: true, icloudPrivateRelay: true, ddr: true, dohProviders: false };
     const now = Date.parse('2026-11-26T00:00:00Z');
     const loaded = await Promise.all(lists.map((l) => loadList(l, 0)));
     const zone = exportRpz({
@@ -157,7 +157,7 @@ describe('RPZ export, then import: the same verdicts', () => {
 
     const imported = await buildPolicy([{ file: write('export.rpz', zone), enabled: true, format: 'rpz', ...META }], 0, 1);
     const plainGroup = compileClientGroups({ clients: [], groups: [] }).defaultGroup;
-    const none = compileAntiBypass({ firefoxCanary: false, icloudPrivateRelay: false, ddr: false });
+    const none = compileAntiBypass({ firefoxCanary: false, icloudPrivateRelay: false, ddr: false, dohProviders: false });
     const blocked = (kind: string): boolean => kind === 'block' || kind === 'bypass';
     const corpus = [
       'alpha.test', 'www.alpha.test', 'research.alpha.test', 'x.research.alpha.test', 'exact.beta.test', 'beta.test', 'a.b.beta.test',

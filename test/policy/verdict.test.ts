@@ -57,7 +57,7 @@ beforeAll(async () => {
     1,
   );
   compiled = compileGroupPolicy(
-    { file: '/cfg/hradba.yaml', clients, groups, antiBypass: { firefoxCanary: true, icloudPrivateRelay: true, ddr: true } },
+    { file: '/cfg/hradba.yaml', clients, groups, antiBypass: { firefoxCanary: true, icloudPrivateRelay: true, ddr: true, dohProviders: false } },
     policy,
   );
 });
@@ -98,7 +98,7 @@ describe('client groups', () => {
     ).toThrow(/already a member network/);
     let err: unknown;
     try {
-      compileGroupPolicy({ file: '/cfg/x.yaml', clients: [], groups: [{ name: 'a', clients: ['10.0.0.0/8'], lists: ['nosuch'], exceptions: [] }], antiBypass: { firefoxCanary: false, icloudPrivateRelay: false, ddr: false } }, policy);
+      compileGroupPolicy({ file: '/cfg/x.yaml', clients: [], groups: [{ name: 'a', clients: ['10.0.0.0/8'], lists: ['nosuch'], exceptions: [] }], antiBypass: { firefoxCanary: false, icloudPrivateRelay: false, ddr: false, dohProviders: false } }, policy);
     } catch (e) {
       err = e;
     }
@@ -176,9 +176,32 @@ describe('verdicts per group', () => {
 
   it('switches each anti-bypass signal off on its own', () => {
     for (const rule of BYPASS_RULES) {
-      const cfg = { firefoxCanary: true, icloudPrivateRelay: true, ddr: true, [rule.key]: false };
+      const cfg = { firefoxCanary: true, icloudPrivateRelay: true, ddr: true, dohProviders: false, [rule.key]: false };
       expect(compileAntiBypass(cfg).match(rule.domain), rule.key).toBeUndefined();
-      expect(compileAntiBypass({ firefoxCanary: true, icloudPrivateRelay: true, ddr: true }).match(rule.domain)).toBe(rule);
+      expect(compileAntiBypass({ firefoxCanary: true, icloudPrivateRelay: true, ddr: true, dohProviders: false }).match(rule.domain)).toBe(rule);
     }
+  });
+});
+
+describe('the shipped list of public encrypted resolvers', () => {
+  it('is off by default and, switched on, answers its names (and names below them) as bypass attempts', async () => {
+    const { dohProviderRules, DOH_PROVIDERS_FILE } = await import('../../src/policy/anti-bypass.js');
+    const rules = dohProviderRules();
+    expect(rules.length).toBeGreaterThan(20);
+    expect(rules.every((r) => r.key === 'dohProviders' && r.answer === 'nxdomain' && r.why.includes(DOH_PROVIDERS_FILE))).toBe(true);
+    const on = compileAntiBypass({ firefoxCanary: true, icloudPrivateRelay: true, ddr: true, dohProviders: true });
+    const off = compileAntiBypass({ firefoxCanary: true, icloudPrivateRelay: true, ddr: true, dohProviders: false });
+    for (const name of ['dns.google', 'mozilla.cloudflare-dns.com', 'odvr.nic.cz']) {
+      expect(on.match(name)?.key, name).toBe('dohProviders');
+      expect(off.match(name), name).toBeUndefined();
+    }
+    expect(on.match('www.google.com')).toBeUndefined();
+  });
+
+  it('reports a bad line of the file with file:line', async () => {
+    const { dohProviderRules } = await import('../../src/policy/anti-bypass.js');
+    const file = path.join(tmp, 'doh.txt');
+    writeFileSync(file, '# c\ndns.example\nbad name\n');
+    expect(() => dohProviderRules(file)).toThrow(`${file}:3:`);
   });
 });
