@@ -155,11 +155,10 @@ export function createPolicyStage(log: Logger): PolicyStage {
     if ((!names && !ips) || answer.length < 12 || ((answer[6]! << 8) | answer[7]!) === 0) return GO_ON;
     const addresses: AnswerAddress[] | null = ips ? [] : null;
     const chain = walkAnswer(answer, q.questionEnd, q.qname, addresses);
-    let result = GO_ON;
+    // A log-only match is written only once no enforced match sinkholes the answer: one query, one outcome line.
+    let pending: { entry: PolicyEntry; found: Found } | undefined;
     const markLogOnly = (entry: PolicyEntry, found: Found): void => {
-      if (result.done || result.logOnly) return;
-      logOnly(snap, q, remote, who, entry, found);
-      result = GO_ON_LOG_ONLY;
+      pending ??= { entry, found };
     };
     if (names) {
       for (const name of chain) {
@@ -187,7 +186,9 @@ export function createPolicyStage(log: Logger): PolicyStage {
         return sinkhole(snap, msg, q, remote, who, entry, found);
       }
     }
-    return result;
+    if (pending === undefined) return GO_ON;
+    logOnly(snap, q, remote, who, pending.entry, pending.found);
+    return GO_ON_LOG_ONLY;
   };
 
   return { judge, inspect };
