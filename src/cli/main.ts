@@ -5,6 +5,7 @@ import { DEFAULT_CONFIG_FILE } from '../config/defaults.js';
 import { check } from './check-command.js';
 import { explain } from './explain-command.js';
 import { health } from './health-command.js';
+import { exportCommand } from './export-command.js';
 import { report } from './report-command.js';
 import { serve } from './serve-command.js';
 import { packageVersion } from './version.js';
@@ -23,7 +24,8 @@ const program = new Command()
   .showHelpAfterError()
   .addHelpText(
     'after',
-    '\nSignals (serve): SIGHUP reloads config and lists; SIGTERM/SIGINT finish queries in progress and exit 0.\n' +
+    '\nSignals (serve): SIGHUP reloads config and lists; SIGUSR2 reloads once without the shrink guard;\n' +
+      'SIGTERM/SIGINT finish queries in progress and exit 0.\n' +
       'Exit codes: 0 ok, 1 runtime failure (e.g. port in use), 2 usage, 70 internal error, 78 invalid config or list.',
   );
 
@@ -55,6 +57,18 @@ program
   .addOption(configOption())
   .action(async (domain: string, opts: { config: string; client?: string; json?: boolean }) => {
     process.exitCode = await explain(domain, opts);
+  });
+
+program
+  .command('export')
+  .description('write the active policy of a client group as an RPZ zone (for BIND, Unbound, Knot Resolver, PowerDNS)')
+  .argument('<format>', 'rpz')
+  .option('--group <name>', 'the client group whose policy is exported', 'default')
+  .option('--origin <zone>', 'the zone name of the RPZ', 'rpz.hradba')
+  .option('-o, --output <file>', 'write to this file instead of standard output')
+  .addOption(configOption())
+  .action(async (format: string, opts: { config: string; group?: string; origin?: string; output?: string }) => {
+    process.exitCode = await exportCommand(format, opts);
   });
 
 program

@@ -92,6 +92,12 @@ export async function serve(opts: ServeOptions): Promise<void> {
     log.info({ event: 'reload-requested' }, 'SIGHUP: reloading config and lists');
     void running.reload();
   });
+  // SIGUSR2: a forced reload, the operator's explicit "yes, this list really shrank" (skips the shrink guard).
+  process.on('SIGUSR2', () => {
+    if (running === null) return;
+    log.warn({ event: 'reload-requested', forced: true }, 'SIGUSR2: forced reload (shrink guard off for this reload)');
+    void running.reload(true);
+  });
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 

@@ -4,15 +4,17 @@ import { dirname, resolve } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, Scalar, type Document, type LineCounter } from 'yaml';
 import { parseCidr } from '../access/cidr.js';
 import type { Located } from '../errors.js';
+import { normalizeDomain } from '../policy/domain-name.js';
 import type { Basis } from '../policy/types.js';
 import { deepFreeze } from './deep-freeze.js';
 import { durationOrError, formatDuration } from './duration.js';
 import { formatHostPort, hostPortOrError } from './host-port.js';
-import type { Config, HostPort, ListConfig } from './types.js';
+import type { ClientConfig, Config, ExceptionConfig, GroupConfig, HostPort, ListConfig } from './types.js';
 
 export const SINKHOLE_MODES = ['nxdomain', 'nodata', 'refused', 'null', 'ip'] as const;
-export const LIST_FORMATS = ['hradba', 'plain', 'hosts'] as const;
+export const LIST_FORMATS = ['hradba', 'plain', 'hosts', 'adblock', 'rpz', 'prefixes'] as const;
 export const LIST_MATCH = ['suffix', 'exact'] as const;
+export const LIST_MODES = ['enforce', 'log-only'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export const ACCESS_ACTIONS = ['refuse', 'drop'] as const;
 
@@ -48,6 +50,11 @@ export const DEFAULTS: Omit<Config, 'file'> = deepFreeze({
   shutdown: { graceMs: 5 * SECOND },
   // Off by default: metrics reveal traffic volumes, so an operator turns them on knowingly; loopback unless told.
   admin: { enabled: false, listen: { host: '127.0.0.1', port: 9153 } },
+  shrinkGuard: 50,
+  clients: [],
+  groups: [],
+  antiBypass: { firefoxCanary: true, icloudPrivateRelay: true, ddr: true, dohProviders: false },
+  inspection: { cname: true },
 });
 
 /** Limits on numeric and duration values: [min, max], inclusive. */
@@ -62,20 +69,26 @@ export const LIMITS = {
   maxConnections: [1, 100_000],
   maxPipelined: [1, 65_535],
   graceMs: [0, 10 * MINUTE],
+  shrinkGuard: [0, 100],
 } as const satisfies Record<string, readonly [number, number]>;
 
 const KEYS = {
-  top: ['listen', 'upstreams', 'forward', 'access', 'sinkhole', 'lists', 'maxBadLines', 'edns', 'tcp', 'log', 'shutdown', 'admin'],
+  top: ['listen', 'upstreams', 'forward', 'access', 'sinkhole', 'lists', 'maxBadLines', 'edns', 'tcp', 'log', 'shutdown', 'admin', 'shrinkGuard', 'clients', 'groups', 'antiBypass', 'inspection'],
   forward: ['attemptTimeout', 'deadline', 'socketPool'],
   access: ['allow', 'action'],
   sinkhole: ['mode', 'ttl', 'ipv4', 'ipv6', 'ede'],
-  list: ['file', 'enabled', 'format', 'match', 'id', 'vendor', 'vendorName', 'basis'],
+  list: ['file', 'enabled', 'format', 'match', 'id', 'vendor', 'vendorName', 'basis', 'mandatory', 'mode', 'review'],
   basis: ['authority', 'date', 'title', 'url'],
   edns: ['udpSize'],
   tcp: ['idleTimeout', 'maxConnections', 'maxPipelined'],
   log: ['level', 'file', 'queries'],
   shutdown: ['grace'],
   admin: ['enabled', 'listen'],
+  clients: ['name', 'address'],
+  groups: ['name', 'clients', 'lists', 'exceptions'],
+  exceptions: ['domain', 'reason', 'expires'],
+  antiBypass: ['firefoxCanary', 'icloudPrivateRelay', 'ddr', 'dohProviders'],
+  inspection: ['cname'],
 } as const;
 
 /** Every key path the schema knows ('sinkhole.mode', 'lists[].basis[].url'), for documentation checks. */
@@ -83,6 +96,10 @@ export const CONFIG_KEYS: readonly string[] = Object.freeze(
   KEYS.top.flatMap((k): string[] => {
     if (k === 'lists') {
       return ['lists', ...KEYS.list.map((l) => `lists[].${l}`), ...KEYS.basis.map((b) => `lists[].basis[].${b}`)];
+    }
+    if (k === 'clients') return ['clients', ...KEYS.clients.map((l) => `clients[].${l}`)];
+    if (k === 'groups') {
+      return ['groups', ...KEYS.groups.map((l) => `groups[].${l}`), ...KEYS.exceptions.map((e) => `groups[].exceptions[].${e}`)];
     }
     const sub: readonly string[] | undefined = (KEYS as Record<string, readonly string[]>)[k];
     return sub === undefined ? [k] : [k, ...sub.map((s) => `${k}.${s}`)];
@@ -463,9 +480,12 @@ function readList(c: Ctx, item: Field): ListConfig | undefined {
   const vendor = readId(c, get('vendor'));
   const vendorName = readString(c, get('vendorName'));
   const basis = readBasis(c, get('basis'));
+  const mandatory = readBool(c, get('mandatory'));
+  const mode = readEnum(c, get('mode'), LIST_MODES);
+  const review = readMatching(c, get('review'), (v) => DATE.test(v), "an ISO date such as '2026-06-30'");
 
   // Plain and hosts files carry no metadata, so provenance for the block log must come from here.
-  if (format === 'plain' || format === 'hosts') {
+  if (format === 'plain' || format === 'hosts' || format === 'adblock' || format === 'rpz' || format === 'prefixes') {
     for (const key of ['id', 'vendor', 'basis'] as const) {
       const f = get(key);
       if (f.node === undefined) bad(c, f, `required for a ${format} list (the file itself carries no metadata)`);
@@ -488,6 +508,10 @@ function readList(c: Ctx, item: Field): ListConfig | undefined {
     ...(vendorName === undefined ? {} : { vendorName }),
     ...(basis === undefined ? {} : { basis }),
     ...(match === undefined ? {} : { match }),
+    // Left out when not written, so a list entry reads the same as before these keys existed.
+    ...(mandatory === undefined ? {} : { mandatory }),
+    ...(mode === undefined ? {} : { mode }),
+    ...(review === undefined ? {} : { review }),
   };
 }
 
@@ -510,6 +534,119 @@ function readLists(c: Ctx, f: Field): ListConfig[] | undefined {
       else ids.set(entry.id, i);
     }
     out.push(entry);
+  });
+  return out;
+}
+
+/** A CIDR or address string (as in access.allow). */
+function readCidr(c: Ctx, f: Field): string | undefined {
+  if (f.node === undefined) return undefined;
+  const v = scalarValue(c, f.node);
+  if (typeof v !== 'string') {
+    bad(c, f, `must be a network such as '10.0.0.0/8' or an address (got ${describe(c, f.node)})`);
+    return undefined;
+  }
+  const cidr = parseCidr(v);
+  if ('error' in cidr) {
+    bad(c, f, cidr.error);
+    return undefined;
+  }
+  return v;
+}
+
+function readClients(c: Ctx, f: Field): ClientConfig[] | undefined {
+  const list = items(c, f, "named clients (each a mapping with 'name' and 'address')");
+  if (list === undefined) return undefined;
+  const out: ClientConfig[] = [];
+  list.forEach((node, i) => {
+    const item = itemField(f, i, node);
+    if (!isMap(deref(c, node))) {
+      bad(c, item, `must be a mapping with name and address (got ${describe(c, node)})`);
+      return;
+    }
+    const get = section(c, item, KEYS.clients);
+    for (const k of ['name', 'address'] as const) if (get(k).node === undefined) bad(c, get(k), 'required');
+    const name = readString(c, get('name'));
+    const address = readCidr(c, get('address'));
+    if (name !== undefined && address !== undefined) out.push({ name, address });
+  });
+  return out;
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+function readException(c: Ctx, item: Field): ExceptionConfig | undefined {
+  if (!isMap(deref(c, item.node))) {
+    bad(c, item, `must be a mapping with domain, reason and optionally expires (got ${describe(c, item.node)})`);
+    return undefined;
+  }
+  const get = section(c, item, KEYS.exceptions);
+  for (const k of ['domain', 'reason'] as const) if (get(k).node === undefined) bad(c, get(k), 'required (an exception must say why)');
+  const domainText = readString(c, get('domain'));
+  let domain: string | undefined;
+  if (domainText !== undefined) {
+    const d = normalizeDomain(domainText);
+    if (typeof d === 'string') domain = d;
+    else bad(c, get('domain'), d.error);
+  }
+  const reason = readString(c, get('reason'));
+  const ef = get('expires');
+  let expires: string | null = null;
+  if (ef.node !== undefined && !isNullNode(c, ef.node)) {
+    const v = readMatching(c, ef, (s) => ISO_TIME.test(s) && !Number.isNaN(Date.parse(s)), "an ISO time such as '2026-12-31T23:59:59Z' or a date '2026-12-31'");
+    if (v === undefined) return undefined;
+    expires = v;
+  }
+  if (domain === undefined || reason === undefined) return undefined;
+  return { domain, reason, expires };
+}
+
+function readGroups(c: Ctx, f: Field): GroupConfig[] | undefined {
+  const list = items(c, f, "client groups (each a mapping with 'name')");
+  if (list === undefined) return undefined;
+  const out: GroupConfig[] = [];
+  const names = new Map<string, number>();
+  list.forEach((node, i) => {
+    const item = itemField(f, i, node);
+    if (!isMap(deref(c, node))) {
+      bad(c, item, `must be a mapping with name, clients, lists and exceptions (got ${describe(c, node)})`);
+      return;
+    }
+    const get = section(c, item, KEYS.groups);
+    if (get('name').node === undefined) bad(c, get('name'), 'required');
+    const name = readId(c, get('name'));
+    if (name !== undefined) {
+      const first = names.get(name);
+      if (first !== undefined) bad(c, get('name'), `same name as ${f.path}[${first}]`);
+      else names.set(name, i);
+    }
+    const clientsField = get('clients');
+    const clients: string[] = [];
+    (items(c, clientsField, 'networks or addresses') ?? []).forEach((n, j) => {
+      const v = readCidr(c, itemField(clientsField, j, n));
+      if (v !== undefined) clients.push(v);
+    });
+    if (name === 'default' && clients.length > 0) bad(c, clientsField, "the 'default' group takes every client no other group has; it lists none");
+    if (name !== undefined && name !== 'default' && clients.length === 0 && clientsField.node === undefined) {
+      bad(c, clientsField, 'required: the networks or addresses of the members');
+    }
+    const listsField = get('lists');
+    let lists: string[] | null = null;
+    const listItems = items(c, listsField, 'list ids');
+    if (listItems !== undefined) {
+      lists = [];
+      listItems.forEach((n, j) => {
+        const v = readId(c, itemField(listsField, j, n));
+        if (v !== undefined) lists?.push(v);
+      });
+    }
+    const exField = get('exceptions');
+    const exceptions: ExceptionConfig[] = [];
+    (items(c, exField, 'exceptions (domain, reason, expires)') ?? []).forEach((n, j) => {
+      const e = readException(c, itemField(exField, j, n));
+      if (e !== undefined) exceptions.push(e);
+    });
+    if (name !== undefined) out.push({ name, clients, lists, exceptions });
   });
   return out;
 }
@@ -606,8 +743,25 @@ export function buildConfig(input: SchemaInput): SchemaResult {
     listen: readHostPort(c, adm('listen')) ?? d.admin.listen,
   };
 
+
+  const shrinkGuard = readInt(c, top('shrinkGuard'), LIMITS.shrinkGuard) ?? d.shrinkGuard;
+  const clients = readClients(c, top('clients')) ?? d.clients;
+  const groups = readGroups(c, top('groups')) ?? d.groups;
+  const ab = section(c, top('antiBypass'), KEYS.antiBypass);
+  const antiBypass = {
+    firefoxCanary: readBool(c, ab('firefoxCanary')) ?? d.antiBypass.firefoxCanary,
+    icloudPrivateRelay: readBool(c, ab('icloudPrivateRelay')) ?? d.antiBypass.icloudPrivateRelay,
+    ddr: readBool(c, ab('ddr')) ?? d.antiBypass.ddr,
+    dohProviders: readBool(c, ab('dohProviders')) ?? d.antiBypass.dohProviders,
+  };
+  const ins = section(c, top('inspection'), KEYS.inspection);
+  const inspection = { cname: readBool(c, ins('cname')) ?? d.inspection.cname };
+
   // Sections are read in a fixed order, not the file's; report in file order, as an editor would list them.
   if (c.problems.length > 0) return { ok: false, problems: [...c.problems].sort((a, b) => a.line - b.line) };
-  const config: Config = { file: absFile, listen, upstreams, forward, access, sinkhole, lists, maxBadLines, edns, tcp, log, shutdown, admin };
+  const config: Config = {
+    file: absFile, listen, upstreams, forward, access, sinkhole, lists, maxBadLines, edns, tcp, log, shutdown,
+    admin, shrinkGuard, clients, groups, antiBypass, inspection,
+  };
   return { ok: true, config: deepFreeze(config) };
 }

@@ -8,7 +8,9 @@ export interface HostPort {
 }
 
 export type SinkholeMode = 'nxdomain' | 'nodata' | 'refused' | 'null' | 'ip';
-export type ListFormat = 'hradba' | 'plain' | 'hosts';
+export type ListFormat = 'hradba' | 'plain' | 'hosts' | 'adblock' | 'rpz' | 'prefixes';
+/** enforce: matching names are sinkholed; log-only: they are answered normally and logged as 'would-sinkhole'. */
+export type ListMode = 'enforce' | 'log-only';
 
 /** One list entry of the `lists` key. */
 export interface ListConfig {
@@ -25,6 +27,37 @@ export interface ListConfig {
   readonly basis?: readonly Basis[];
   /** How entries of a plain or hosts list match: 'suffix' (default for plain) or 'exact' (default for hosts). */
   readonly match?: 'suffix' | 'exact';
+  /** A mandatory list must load at start; on reload a broken one keeps its previous version in force. */
+  readonly mandatory?: boolean;
+  readonly mode?: ListMode;
+  /** ISO date after which `hradba check` warns that the list is due for review. */
+  readonly review?: string;
+}
+
+/** One exception (allow entry) of a client group. */
+export interface ExceptionConfig {
+  /** Normalised domain; the exception covers it and every name below it. */
+  readonly domain: string;
+  /** Why the group may resolve it (shown by `explain` and logged). */
+  readonly reason: string;
+  /** ISO 8601 time after which the exception no longer applies; null: no expiry. */
+  readonly expires: string | null;
+}
+
+/** A named set of clients with its own enforced lists and exceptions. */
+export interface GroupConfig {
+  readonly name: string;
+  /** CIDRs or addresses of the members; the most specific prefix over all groups decides. */
+  readonly clients: readonly string[];
+  /** Ids of the lists enforced for the group; null: every enabled list. */
+  readonly lists: readonly string[] | null;
+  readonly exceptions: readonly ExceptionConfig[];
+}
+
+/** A client name for logs and reports: an address or network. */
+export interface ClientConfig {
+  readonly name: string;
+  readonly address: string;
 }
 
 export interface Config {
@@ -76,6 +109,24 @@ export interface Config {
     readonly file: string | null;
     /** Log every answered query at debug level (privacy: off by default). */
     readonly queries: boolean;
+  };
+  /** A reload in which a list loses more than this percentage of its entries is rejected (100: off). */
+  readonly shrinkGuard: number;
+  readonly clients: readonly ClientConfig[];
+  readonly groups: readonly GroupConfig[];
+  readonly antiBypass: {
+    /** use-application-dns.net → NXDOMAIN (Firefox then keeps its DNS-over-HTTPS off). */
+    readonly firefoxCanary: boolean;
+    /** mask.icloud.com, mask-h2.icloud.com → NXDOMAIN (iCloud Private Relay stays off). */
+    readonly icloudPrivateRelay: boolean;
+    /** resolver.arpa (RFC 9462 discovery of designated resolvers) → NODATA. */
+    readonly ddr: boolean;
+    /** The shipped list of public DNS-over-HTTPS/TLS resolver names (blocklists/anti-bypass/doh-providers.txt) → NXDOMAIN. */
+    readonly dohProviders: boolean;
+  };
+  readonly inspection: {
+    /** Sinkhole an allowed name whose upstream answer has a CNAME/DNAME chain member that is banned. */
+    readonly cname: boolean;
   };
   readonly shutdown: {
     /** How long in-flight queries may finish after SIGTERM/SIGINT. */

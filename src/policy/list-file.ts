@@ -4,6 +4,9 @@ import { isIP } from 'node:net';
 import type { ListConfig, ListFormat } from '../config/types.js';
 import { HradbaError } from '../errors.js';
 import { normalizeDomain } from './domain-name.js';
+import { parseAdblock } from './formats/adblock.js';
+import { parsePrefixes, type PrefixListEntry } from './formats/prefixes.js';
+import { parseRpz } from './formats/rpz.js';
 import type { Basis, ListInfo, ListProblem } from './types.js';
 
 /**
@@ -30,6 +33,8 @@ export interface ListEntry {
   readonly exact: boolean;
   /** 1-based line in the file. */
   readonly line: number;
+  /** An allow entry (AdBlock '@@', RPZ rpz-passthru.): the name is let through where it is the most specific match. */
+  readonly allow?: boolean;
 }
 
 /** A parsed list: its provenance, its entries and the lines that could not be used. */
@@ -37,6 +42,8 @@ export interface LoadedList {
   readonly info: ListInfo;
   readonly format: ListFormat;
   readonly entries: ListEntry[];
+  /** IP prefixes of a 'prefixes' list (answer-IP inspection); empty for name lists. */
+  readonly prefixes?: PrefixListEntry[];
   /** Bad lines (warnings while within maxBadLines) and whole-file problems (line 0). */
   readonly problems: ListProblem[];
   /** true when the list cannot be used at all (missing metadata, unsupported version), whatever maxBadLines says. */
@@ -75,7 +82,11 @@ export function detectFormat(text: string): ListFormat {
     if (firstLine) {
       firstLine = false;
       if (line.startsWith(LIST_MAGIC)) return 'hradba';
+      if (line.startsWith('[Adblock')) return 'adblock';
     }
+    // Zone-file directives or an SOA mean an RPZ zone; '||' or '@@' rules an AdBlock list; '!' is its comment.
+    if (line.startsWith('$ORIGIN') || line.startsWith('$TTL') || /\sSOA\s/i.test(line)) return 'rpz';
+    if (line.startsWith('||') || line.startsWith('@@') || line.startsWith('!')) return 'adblock';
     if (line.startsWith('#')) continue;
     const first = firstToken(line);
     return first.length < line.length && isAddress(first) ? 'hosts' : 'plain';
@@ -166,6 +177,7 @@ export function parseList(text: string, cfg: ListConfig): LoadedList {
   const format = cfg.format ?? detectFormat(text);
   const problems: ListProblem[] = [];
   const entries: ListEntry[] = [];
+  const prefixes: PrefixListEntry[] = [];
   let fatal = false;
   const problem: Emit = (line, message) => {
     problems.push({ file, line, message });
@@ -233,6 +245,12 @@ export function parseList(text: string, cfg: ListConfig): LoadedList {
       if (typeof d === 'string') entries.push({ domain: d, exact: false, line: lineNo });
       else problem(lineNo, d.error);
     }
+  } else if (format === 'adblock') {
+    for (const e of parseAdblock(lines, problem)) entries.push({ domain: e.domain, exact: false, line: e.line, ...(e.allow ? { allow: true } : {}) });
+  } else if (format === 'prefixes') {
+    prefixes.push(...parsePrefixes(lines, problem));
+  } else if (format === 'rpz') {
+    for (const e of parseRpz(lines, problem)) entries.push({ domain: e.domain, exact: e.exact, line: e.line, ...(e.allow ? { allow: true } : {}) });
   } else {
     const exact = cfg.match === undefined ? format === 'hosts' : cfg.match === 'exact';
     for (let i = 0; i < lines.length; i++) {
@@ -319,7 +337,7 @@ export function parseList(text: string, cfg: ListConfig): LoadedList {
       basis: cfg.basis ?? [],
     };
   }
-  return { info, format, entries, problems, fatal };
+  return { info, format, entries, problems, fatal, ...(format === 'prefixes' ? { prefixes } : {}) };
 }
 
 /** readProblem says in a few words why a file could not be read. */

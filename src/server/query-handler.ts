@@ -11,12 +11,12 @@ import { errorReply, rcodeReply } from '../dns/error-reply.js';
 import { localAnswer } from '../dns/local-zone.js';
 import { parseQuery } from '../dns/query.js';
 import { relayAnswer } from '../dns/relay.js';
-import { sinkholeAnswer } from '../dns/sinkhole-answer.js';
 import { fitUdp } from '../dns/truncate.js';
 import type { ParsedQuery } from '../dns/types.js';
-import { logSinkhole } from '../log/block-log.js';
 import type { QueryHandler, Remote } from '../net/types.js';
+import type { ClientIdentity } from '../policy/client-groups.js';
 import type { PolicyEntry } from '../policy/types.js';
+import { createPolicyStage } from './policy-stage.js';
 import type { Snapshot } from './snapshot.js';
 
 /** Counts queries still being answered, so shutdown and retired forwarders can wait for them. */
@@ -59,7 +59,11 @@ export type Outcome =
   | 'servfail'
   | 'formerr'
   | 'notimp'
-  | 'dropped';
+  | 'dropped'
+  /** Answered normally, but a log-only list matched (a "would sinkhole" line was written). */
+  | 'would-sinkhole'
+  /** An anti-bypass signal name was answered negatively (a bypass attempt). */
+  | 'bypass';
 
 /** Told of every query's outcome once it is known; `entry` is the matched policy entry for 'sinkholed'. */
 export type QueryObserver = (outcome: Outcome, remote: Remote, entry?: PolicyEntry) => void;
@@ -83,18 +87,25 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
   const { current, log, inFlight } = deps;
   const observe = deps.observe ?? ignoreOutcome;
   const queryLog = log.child({ component: 'query' });
+  const stage = createPolicyStage(log);
 
-  const forward = async (snap: Snapshot, msg: Buffer, q: ParsedQuery, remote: Remote): Promise<Buffer | null> => {
+  const forward = async (snap: Snapshot, msg: Buffer, q: ParsedQuery, remote: Remote, who: ClientIdentity, logOnly: boolean): Promise<Buffer | null> => {
     inFlight.enter();
     try {
       const udpSize = snap.config.edns.udpSize;
       const result = await snap.forwarder.forward(msg, q.questionEnd);
       if (result.ok) {
         const answer = relayAnswer(result.answer, msg, q);
+        // Deep inspection: an allowed name whose alias chain reaches a banned one is sinkholed all the same.
+        const inspected = answer === null ? null : stage.inspect(snap, msg, q, remote, who, answer);
+        if (inspected?.done === true) {
+          observe(inspected.outcome, remote, inspected.entry);
+          return inspected.answer;
+        }
         if (answer !== null) {
           const fitted = remote.transport === 'udp' ? fitUdp(answer, q, udpSize) : answer;
           if (snap.config.log.queries) queryLog.debug({ event: 'query', client: remote.address, qname: q.qname, qtype: q.qtype, outcome: 'forwarded', upstream: `${result.upstream.host}:${result.upstream.port}` }, 'forwarded');
-          observe('forwarded', remote);
+          observe(logOnly || inspected?.logOnly === true ? 'would-sinkhole' : 'forwarded', remote);
           return fitted;
         }
         queryLog.warn({ event: 'upstream-malformed', upstream: `${result.upstream.host}:${result.upstream.port}`, qname: q.qname }, 'unusable upstream answer');
@@ -144,29 +155,11 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
       return rcodeReply(msg, q, RCODE.REFUSED, { udpSize });
     }
 
-    const entry = snap.policy.match(q.qname);
-    if (entry !== undefined) {
-      logSinkhole(log, {
-        client: remote.address,
-        clientPort: remote.port,
-        transport: remote.transport,
-        qname: q.qname,
-        qtype: q.qtype,
-        mode: config.sinkhole.mode,
-        entry,
-        policyVersion: snap.version,
-      });
-      const blocked = sinkholeAnswer(msg, q, {
-        mode: config.sinkhole.mode,
-        ttlSec: config.sinkhole.ttlSec,
-        ipv4: config.sinkhole.ipv4,
-        ipv6: config.sinkhole.ipv6,
-        udpSize,
-        zone: entry.domain,
-        ede: config.sinkhole.ede ? { text: snap.blockedText(entry.list) } : null,
-      });
-      observe('sinkholed', remote, entry);
-      return remote.transport === 'udp' ? fitUdp(blocked, q, udpSize) : blocked;
+    const who = snap.groups.identify(remote.address);
+    const judged = stage.judge(snap, msg, q, remote, who);
+    if (judged.done) {
+      observe(judged.outcome, remote, judged.entry);
+      return judged.answer;
     }
 
     const local = localAnswer(msg, q, udpSize);
@@ -175,7 +168,7 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
       return remote.transport === 'udp' ? fitUdp(local, q, udpSize) : local;
     }
 
-    return forward(snap, msg, q, remote);
+    return forward(snap, msg, q, remote, who, judged.logOnly);
   };
 
   return (msg, remote) => {

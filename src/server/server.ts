@@ -29,8 +29,8 @@ export interface ServerOptions {
 export interface RunningServer {
   readonly listeners: readonly Listener[];
   current(): Snapshot;
-  /** reload re-reads config and lists; on any error the running snapshot stays in force. */
-  reload(): Promise<void>;
+  /** reload re-reads config and lists; on any error the running snapshot stays in force. `force` skips the shrink guard. */
+  reload(force?: boolean): Promise<void>;
   /** shutdown stops accepting, lets in-flight queries finish (bounded by shutdown.grace) and closes upstreams. */
   shutdown(): Promise<void>;
 }
@@ -62,7 +62,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { log } = opts;
   const started = Date.now();
   const { metrics } = opts;
-  const first = await buildSnapshot(opts.initialConfig ?? (await loadEffectiveConfig(opts)), 1, undefined, metrics?.upstream);
+  const first = await buildSnapshot(opts.initialConfig ?? (await loadEffectiveConfig(opts)), 1, undefined, { upstreamObserver: metrics?.upstream });
   let snap = first.snapshot;
   for (const l of snap.policy.lists) {
     for (const p of l.problems) log.warn({ event: 'list-problem', list: l.info.id }, formatLocated(p));
@@ -119,7 +119,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   );
   metrics?.policyLoaded(policyFacts(snap), false);
 
+  // A forced reload (SIGUSR2) asked while another is queued forces that one: the operator's decision stands.
+  let forceNext = false;
   const reloadOnce = async (): Promise<void> => {
+    const force = forceNext;
+    forceNext = false;
     const began = Date.now();
     const version = snap.version + 1;
     try {
@@ -131,15 +135,30 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       ) {
         log.warn({ event: 'reload-restart-needed' }, "'listen', 'log.file' and 'admin' changes take effect at the next restart");
       }
-      const { snapshot, retired } = await buildSnapshot(config, version, snap, metrics?.upstream);
+      const { snapshot, retired } = await buildSnapshot(config, version, snap, { force, upstreamObserver: metrics?.upstream });
       snap = snapshot;
       metrics?.policyLoaded(policyFacts(snap), true);
       log.level = config.log.level;
       for (const l of snap.policy.lists) {
         for (const p of l.problems) log.warn({ event: 'list-problem', list: l.info.id }, formatLocated(p));
       }
+      for (const k of snap.policy.kept) {
+        log.error(
+          { event: 'list-kept', list: k.id, file: k.file, errors: k.errors, policyVersion: snap.version },
+          `mandatory list ${k.id} failed to reload; its previous version stays in force`,
+        );
+      }
       log.info(
-        { event: 'reload', ok: true, policyVersion: snap.version, lists: listsSummary(snap), entries: snap.policy.entryCount, durationMs: Date.now() - began },
+        {
+          event: 'reload',
+          ok: true,
+          policyVersion: snap.version,
+          lists: listsSummary(snap),
+          entries: snap.policy.entryCount,
+          durationMs: Date.now() - began,
+          ...(force ? { forced: true } : {}),
+          ...(snap.policy.kept.length > 0 ? { kept: snap.policy.kept.map((k) => k.id) } : {}),
+        },
         'reloaded',
       );
       // Queries already handed to a retired forwarder finish on it before it closes.
@@ -159,7 +178,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   return {
     listeners,
     current: () => snap,
-    reload: () => reloader.request(),
+    reload: (force = false) => {
+      if (force) forceNext = true;
+      return reloader.request();
+    },
     shutdown: async () => {
       await reloader.settled();
       await Promise.all(listeners.map((l) => Promise.race([l.close(), inFlight.idle(snap.config.shutdown.graceMs)])));

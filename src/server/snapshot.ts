@@ -5,7 +5,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import { compileAcl } from '../access/acl.js';
 import type { Config } from '../config/types.js';
+import type { BypassRule } from '../policy/anti-bypass.js';
+import type { ClientGroups } from '../policy/client-groups.js';
+import type { DomainTrie } from '../policy/domain-trie.js';
 import { buildPolicy, type Policy } from '../policy/policy.js';
+import { compileGroupPolicy } from '../policy/group-policy.js';
 import type { ListInfo } from '../policy/types.js';
 import { createForwarder, type Forwarder, type UpstreamObserver } from '../upstream/forwarder.js';
 
@@ -17,6 +21,20 @@ export interface Snapshot {
   readonly forwarder: Forwarder;
   /** The Extended DNS Error text for a block by this list: vendor and legal basis. */
   readonly blockedText: (list: ListInfo) => string;
+  /** Client names and groups (each group's lists and exceptions). */
+  readonly groups: ClientGroups;
+  /** The anti-bypass signals switched on. */
+  readonly bypass: DomainTrie<BypassRule>;
+  /** The clock exceptions expire by (epoch ms); injectable for tests. */
+  readonly now: () => number;
+}
+
+/** Build options: a forced reload skips the shrink guard; `now` replaces the clock (tests); the upstream observer feeds metrics. */
+export interface SnapshotOptions {
+  readonly force?: boolean;
+  readonly now?: () => number;
+  /** Told of every upstream attempt (metrics). */
+  readonly upstreamObserver?: UpstreamObserver;
 }
 
 /**
@@ -39,9 +57,14 @@ export async function buildSnapshot(
   config: Config,
   version: number,
   prev?: Snapshot,
-  upstreamObserver?: UpstreamObserver,
+  opts: SnapshotOptions = {},
 ): Promise<{ snapshot: Snapshot; retired: Forwarder[] }> {
-  const policy = await buildPolicy(config.lists, config.maxBadLines, version);
+  const policy = await buildPolicy(config.lists, config.maxBadLines, version, {
+    ...(prev === undefined ? {} : { prev: prev.policy }),
+    shrinkGuard: config.shrinkGuard,
+    force: opts.force === true,
+  });
+  const { groups, bypass } = compileGroupPolicy(config, policy);
   const isAllowed = compileAcl(config.access.allow);
   const sameForwarding =
     prev !== undefined &&
@@ -54,7 +77,7 @@ export async function buildSnapshot(
         attemptTimeoutMs: config.forward.attemptTimeoutMs,
         deadlineMs: config.forward.deadlineMs,
         socketPool: config.forward.socketPool,
-        ...(upstreamObserver === undefined ? {} : { observer: upstreamObserver }),
+        ...(opts.upstreamObserver === undefined ? {} : { observer: opts.upstreamObserver }),
       });
   const texts = new Map<ListInfo, string>();
   const blockedText = (list: ListInfo): string => {
@@ -65,6 +88,7 @@ export async function buildSnapshot(
     }
     return text;
   };
-  const snapshot: Snapshot = Object.freeze({ version, config, policy, isAllowed, forwarder, blockedText });
+  const now = opts.now ?? prev?.now ?? Date.now;
+  const snapshot: Snapshot = Object.freeze({ version, config, policy, isAllowed, forwarder, blockedText, groups, bypass, now });
   return { snapshot, retired: prev !== undefined && !sameForwarding ? [prev.forwarder] : [] };
 }
