@@ -31,6 +31,19 @@ function describeEntry(e: PolicyEntry): Record<string, unknown> {
   };
 }
 
+/** loadForExplain loads config, policy and group policy as the server would, or prints why not and returns null. */
+async function loadForExplain(configFile: string, out: NodeJS.WritableStream) {
+  try {
+    const config = await loadConfig(configFile);
+    const policy: Policy = await buildPolicy(config.lists, config.maxBadLines, 1);
+    return { config, policy, compiled: compileGroupPolicy(config, policy) };
+  } catch (err) {
+    out.write(`hradba: cannot load ${configFile}\n`);
+    for (const line of problemsOf(err)) out.write(`  ${line}\n`);
+    return null;
+  }
+}
+
 /** explain prints the verdict and returns the exit code (0 whatever the verdict; non-zero only on errors). */
 export async function explain(domain: string, opts: ExplainOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
   if (isIP(domain) !== 0) return explainAddress(domain, opts, out);
@@ -39,18 +52,9 @@ export async function explain(domain: string, opts: ExplainOptions, out: NodeJS.
     out.write(`hradba: '${domain}' is not a domain name: ${name.error}\n`);
     return EXIT.USAGE;
   }
-  let config;
-  let policy: Policy;
-  let compiled;
-  try {
-    config = await loadConfig(opts.config);
-    policy = await buildPolicy(config.lists, config.maxBadLines, 1);
-    compiled = compileGroupPolicy(config, policy);
-  } catch (err) {
-    out.write(`hradba: cannot load ${opts.config}\n`);
-    for (const line of problemsOf(err)) out.write(`  ${line}\n`);
-    return EXIT.CONFIG;
-  }
+  const loaded = await loadForExplain(opts.config, out);
+  if (loaded === null) return EXIT.CONFIG;
+  const { config, policy, compiled } = loaded;
 
   const verdict: Record<string, unknown> = { name };
   if (opts.client !== undefined) {
@@ -158,17 +162,9 @@ export async function explain(domain: string, opts: ExplainOptions, out: NodeJS.
 
 /** explainAddress says which prefix lists would sinkhole an answer holding this address (answer-IP inspection). */
 async function explainAddress(address: string, opts: ExplainOptions, out: NodeJS.WritableStream): Promise<number> {
-  let policy: Policy;
-  let compiled;
-  try {
-    const config = await loadConfig(opts.config);
-    policy = await buildPolicy(config.lists, config.maxBadLines, 1);
-    compiled = compileGroupPolicy(config, policy);
-  } catch (err) {
-    out.write(`hradba: cannot load ${opts.config}\n`);
-    for (const line of problemsOf(err)) out.write(`  ${line}\n`);
-    return EXIT.CONFIG;
-  }
+  const loaded = await loadForExplain(opts.config, out);
+  if (loaded === null) return EXIT.CONFIG;
+  const { policy, compiled } = loaded;
   const parsed = addressBytes(address);
   const group = opts.client === undefined ? compiled.groups.defaultGroup : compiled.groups.identify(opts.client).group;
   const all = parsed === null ? [] : policy.matchAddress(parsed.bytes, parsed.v4);

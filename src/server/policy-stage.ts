@@ -72,21 +72,27 @@ export function createPolicyStage(log: Logger): PolicyStage {
     policyVersion: snap.version,
   });
 
-  const sinkhole = (snap: Snapshot, msg: Buffer, q: ParsedQuery, remote: Remote, who: ClientIdentity, entry: PolicyEntry, found: Found = {}): StageResult => {
-    const { config } = snap;
+  /** The sinkhole log line of a (would-be) block: the same fields whether the answer is enforced or only logged. */
+  const logBlock = (snap: Snapshot, q: ParsedQuery, remote: Remote, who: ClientIdentity, entry: PolicyEntry, found: Found, logOnly: boolean): void => {
     logSinkhole(log, {
       client: remote.address,
       clientPort: remote.port,
       transport: remote.transport,
       qname: q.qname,
       qtype: q.qtype,
-      mode: config.sinkhole.mode,
+      mode: snap.config.sinkhole.mode,
       entry,
       policyVersion: snap.version,
       clientName: who.name,
       group: who.group.name,
+      ...(logOnly ? { logOnly: true } : {}),
       ...found,
     });
+  };
+
+  const sinkhole = (snap: Snapshot, msg: Buffer, q: ParsedQuery, remote: Remote, who: ClientIdentity, entry: PolicyEntry, found: Found = {}): StageResult => {
+    const { config } = snap;
+    logBlock(snap, q, remote, who, entry, found, false);
     const blocked = sinkholeAnswer(msg, q, {
       mode: config.sinkhole.mode,
       ttlSec: config.sinkhole.ttlSec,
@@ -100,22 +106,8 @@ export function createPolicyStage(log: Logger): PolicyStage {
     return { done: true, answer, outcome: 'sinkholed', entry };
   };
 
-  const logOnly = (snap: Snapshot, q: ParsedQuery, remote: Remote, who: ClientIdentity, entry: PolicyEntry, found: Found = {}): void => {
-    logSinkhole(log, {
-      client: remote.address,
-      clientPort: remote.port,
-      transport: remote.transport,
-      qname: q.qname,
-      qtype: q.qtype,
-      mode: snap.config.sinkhole.mode,
-      entry,
-      policyVersion: snap.version,
-      clientName: who.name,
-      group: who.group.name,
-      logOnly: true,
-      ...found,
-    });
-  };
+  const logOnly = (snap: Snapshot, q: ParsedQuery, remote: Remote, who: ClientIdentity, entry: PolicyEntry, found: Found = {}): void =>
+    logBlock(snap, q, remote, who, entry, found, true);
 
   const judge = (snap: Snapshot, msg: Buffer, q: ParsedQuery, remote: Remote, who: ClientIdentity): StageResult => {
     const v = verdictFor(snap, who, q.qname);
