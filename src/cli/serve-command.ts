@@ -79,6 +79,10 @@ export async function serve(opts: ServeOptions): Promise<void> {
     log.info({ event: 'reload-requested' }, 'SIGHUP: reloading config and lists');
     void running.reload();
   });
+  // SIGUSR1 empties the answer cache (e.g. after an upstream served a wrong answer); the policy is untouched.
+  process.on('SIGUSR1', () => {
+    if (running !== null) running.flushCache();
+  });
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 

@@ -3,20 +3,23 @@
  * forwarding. Order matters:
  * - access first, so a stranger learns nothing, not even whether its packet was well-formed;
  * - policy before local zones and forwarding, so a banned name never leaves the building;
- * - local zones before forwarding, so private reverse lookups and `localhost` never leak upstream.
+ * - local zones before forwarding, so private reverse lookups and `localhost` never leak upstream, unless a
+ *   `forwardZones` rule sends such a zone to its own upstreams;
+ * - the cache below all of these (src/cache/cache-stage.ts), so it only ever serves names the policy allows.
  */
 import type { Logger } from 'pino';
 import { CLASS_IN, EDE, RCODE, TYPE } from '../dns/constants.js';
 import { errorReply, rcodeReply } from '../dns/error-reply.js';
 import { localAnswer } from '../dns/local-zone.js';
 import { parseQuery } from '../dns/query.js';
-import { relayAnswer } from '../dns/relay.js';
+import { withoutEcs } from '../dns/ecs.js';
 import { sinkholeAnswer } from '../dns/sinkhole-answer.js';
 import { fitUdp } from '../dns/truncate.js';
 import type { ParsedQuery } from '../dns/types.js';
 import { logSinkhole } from '../log/block-log.js';
 import type { QueryHandler, Remote } from '../net/types.js';
 import type { PolicyEntry } from '../policy/types.js';
+import type { Forwarder } from '../upstream/types.js';
 import type { Snapshot } from './snapshot.js';
 
 /** Counts queries still being answered, so shutdown and retired forwarders can wait for them. */
@@ -84,27 +87,34 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
   const observe = deps.observe ?? ignoreOutcome;
   const queryLog = log.child({ component: 'query' });
 
-  const forward = async (snap: Snapshot, msg: Buffer, q: ParsedQuery, remote: Remote): Promise<Buffer | null> => {
+  const forward = async (snap: Snapshot, msg: Buffer, q: ParsedQuery, remote: Remote, pool: Forwarder): Promise<Buffer | null> => {
     inFlight.enter();
     try {
       const udpSize = snap.config.edns.udpSize;
-      const result = await snap.forwarder.forward(msg, q.questionEnd);
+      // ECS is stripped unless configured otherwise; a query whose ECS goes upstream bypasses the cache.
+      const stripped = withoutEcs(msg, q.questionEnd);
+      const upstreamQuery = snap.config.ecs.strip ? stripped : msg;
+      const cacheable = snap.config.ecs.strip || stripped === msg;
+      const result = await snap.stage.resolve(pool, msg, q, upstreamQuery, cacheable);
       if (result.ok) {
-        const answer = relayAnswer(result.answer, msg, q);
-        if (answer !== null) {
-          const fitted = remote.transport === 'udp' ? fitUdp(answer, q, udpSize) : answer;
-          if (snap.config.log.queries) queryLog.debug({ event: 'query', client: remote.address, qname: q.qname, qtype: q.qtype, outcome: 'forwarded', upstream: `${result.upstream.host}:${result.upstream.port}` }, 'forwarded');
-          observe('forwarded', remote);
-          return fitted;
-        }
-        queryLog.warn({ event: 'upstream-malformed', upstream: `${result.upstream.host}:${result.upstream.port}`, qname: q.qname }, 'unusable upstream answer');
+        const answer = result.answer;
+        const fitted = remote.transport === 'udp' ? fitUdp(answer, q, udpSize) : answer;
+        if (snap.config.log.queries) queryLog.debug({ event: 'query', client: remote.address, qname: q.qname, qtype: q.qtype, outcome: 'forwarded', source: result.source, upstream: result.upstream }, 'forwarded');
+        observe('forwarded', remote);
+        return fitted;
+      }
+      if (result.reason === 'malformed') {
+        queryLog.warn({ event: 'upstream-malformed', upstream: result.upstream, qname: q.qname }, 'unusable upstream answer');
       } else if (snap.config.log.queries) {
         queryLog.debug({ event: 'query', client: remote.address, qname: q.qname, qtype: q.qtype, outcome: 'servfail', reason: result.reason }, 'servfail');
       }
       observe('servfail', remote);
       return rcodeReply(msg, q, RCODE.SERVFAIL, {
         udpSize,
-        ede: { code: EDE.NO_REACHABLE_AUTHORITY, text: 'no upstream answered in time' },
+        ede: {
+          code: EDE.NO_REACHABLE_AUTHORITY,
+          text: result.reason === 'all-down' ? 'every upstream is down' : 'no upstream answered in time',
+        },
       });
     } catch (err) {
       // A bug, not a network failure: the client still gets an answer, the stack reaches the log.
@@ -169,13 +179,17 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
       return remote.transport === 'udp' ? fitUdp(blocked, q, udpSize) : blocked;
     }
 
+    // A conditional forwarding rule beats the locally served zones (e.g. the agency's own reverse zones).
+    const zonePool = snap.router.zonePool(q.qname);
+    if (zonePool !== null) return forward(snap, msg, q, remote, zonePool);
+
     const local = localAnswer(msg, q, udpSize);
     if (local !== null) {
       observe('local', remote);
       return remote.transport === 'udp' ? fitUdp(local, q, udpSize) : local;
     }
 
-    return forward(snap, msg, q, remote);
+    return forward(snap, msg, q, remote, snap.forwarder);
   };
 
   return (msg, remote) => {

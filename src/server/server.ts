@@ -13,7 +13,7 @@ import { startUdpListener } from '../net/udp-listener.js';
 import { describeListenError } from './listen-errors.js';
 import { InFlight, createQueryHandler } from './query-handler.js';
 import { Reloader } from './reloader.js';
-import { buildSnapshot, type Snapshot } from './snapshot.js';
+import { buildSnapshot, type Snapshot, type SnapshotHooks } from './snapshot.js';
 
 export interface ServerOptions {
   readonly configFile: string;
@@ -28,6 +28,8 @@ export interface RunningServer {
   current(): Snapshot;
   /** reload re-reads config and lists; on any error the running snapshot stays in force. */
   reload(): Promise<void>;
+  /** flushCache empties the answer cache (SIGUSR1) and returns how many entries were dropped. */
+  flushCache(): number;
   /** shutdown stops accepting, lets in-flight queries finish (bounded by shutdown.grace) and closes upstreams. */
   shutdown(): Promise<void>;
 }
@@ -53,7 +55,13 @@ async function loadEffectiveConfig(opts: ServerOptions): Promise<Config> {
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { log } = opts;
   const started = Date.now();
-  const first = await buildSnapshot(opts.initialConfig ?? (await loadEffectiveConfig(opts)), 1);
+  const hooks: SnapshotHooks = {
+    onHealth: (event, upstream, fails) => {
+      if (event === 'upstream-down') log.warn({ event, upstream: upstream.url, fails }, 'upstream marked down; probing it');
+      else log.info({ event, upstream: upstream.url }, 'upstream answers again');
+    },
+  };
+  const first = await buildSnapshot(opts.initialConfig ?? (await loadEffectiveConfig(opts)), 1, undefined, hooks);
   let snap = first.snapshot;
   for (const l of snap.policy.lists) {
     for (const p of l.problems) log.warn({ event: 'list-problem', list: l.info.id }, formatLocated(p));
@@ -95,7 +103,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     {
       event: 'listening',
       listeners: listeners.map((l) => l.description),
-      upstreams: snap.config.upstreams.map((u) => `${u.host}:${u.port}`),
+      upstreams: snap.config.upstreams.map((u) => u.url),
       policyVersion: snap.version,
       lists: listsSummary(snap),
       durationMs: Date.now() - started,
@@ -111,7 +119,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (JSON.stringify(config.listen) !== JSON.stringify(snap.config.listen) || config.log.file !== snap.config.log.file) {
         log.warn({ event: 'reload-restart-needed' }, "'listen' and 'log.file' changes take effect at the next restart");
       }
-      const { snapshot, retired } = await buildSnapshot(config, version, snap);
+      const { snapshot, retired } = await buildSnapshot(config, version, snap, hooks);
       snap = snapshot;
       log.level = config.log.level;
       for (const l of snap.policy.lists) {
@@ -138,11 +146,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     listeners,
     current: () => snap,
     reload: () => reloader.request(),
+    flushCache: () => {
+      const entries = snap.stage.flush();
+      log.info({ event: 'cache-flush', entries }, 'cache flushed');
+      return entries;
+    },
     shutdown: async () => {
       await reloader.settled();
       await Promise.all(listeners.map((l) => Promise.race([l.close(), inFlight.idle(snap.config.shutdown.graceMs)])));
       await inFlight.idle(snap.config.shutdown.graceMs);
-      await snap.forwarder.close();
+      await Promise.all([...new Set([snap.forwarder, ...snap.router.pools])].map((f) => f.close()));
     },
   };
 }

@@ -4,11 +4,13 @@ import { FLAG2_TC, FLAG3_RCODE, RCODE } from '../dns/constants.js';
 import { HradbaError } from '../errors.js';
 import { createRandomSource, type RandomSource } from './random-source.js';
 import { startTcpExchange, type TcpExchange } from './tcp-exchange.js';
-import type { ForwardResult, Forwarder, ForwarderOptions, ForwarderStats } from './types.js';
+import type { CancellableForwarder, ForwardExchange, ForwardResult, Forwarder, ForwarderOptions, ForwarderStats } from './types.js';
 import { UdpAttempt, UdpSocketPool, type UdpWaiter } from './udp-socket-pool.js';
 import { toUpstreamTarget, type UpstreamTarget } from './upstream-target.js';
 
-export type { ForwardFailure, ForwardResult, Forwarder, ForwarderOptions, ForwarderStats } from './types.js';
+const noop = (): void => {};
+
+export type { CancellableForwarder, ForwardExchange, ForwardFailure, ForwardResult, Forwarder, ForwarderOptions, ForwarderStats } from './types.js';
 
 const DEFAULT_SOCKET_MAX_QUERIES = 10_000;
 const DEFAULT_SOCKET_MAX_AGE_MS = 60_000;
@@ -186,7 +188,7 @@ function checkOptions(opts: ForwarderOptions): void {
 }
 
 /** Creates a forwarder; throws HRADBA_ERR_CONFIG for unusable options (no upstreams, non-IP hosts, bad numbers). */
-export function createForwarder(opts: ForwarderOptions): Forwarder {
+export function createForwarder(opts: ForwarderOptions): CancellableForwarder {
   checkOptions(opts);
   const targets = opts.upstreams.map((hp, i) => toUpstreamTarget(hp, i));
   const stats: ForwarderStats = {
@@ -218,26 +220,32 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
   };
   let closing: Promise<void> | null = null;
 
+  const exchange = (query: Buffer, questionEnd: number, deadlineMs: number): ForwardExchange => {
+    stats.queries++;
+    if (closing !== null) return { promise: Promise.resolve(CLOSED), cancel: noop };
+    if (
+      !Number.isInteger(questionEnd) ||
+      questionEnd < MIN_QUESTION_END ||
+      questionEnd > query.length ||
+      query.length > 65535
+    ) {
+      return { promise: Promise.resolve(BAD_QUERY), cancel: noop };
+    }
+    // The one copy: the client's buffer stays untouched while we rewrite the ID per attempt.
+    const job = new ForwardJob(core, Buffer.from(query), questionEnd, performance.now() + deadlineMs);
+    core.jobs.add(job);
+    job.start();
+    return { promise: job.promise, cancel: () => job.finish(CLOSED) };
+  };
+
   return {
     stats,
 
     forward(query: Buffer, questionEnd: number): Promise<ForwardResult> {
-      stats.queries++;
-      if (closing !== null) return Promise.resolve(CLOSED);
-      if (
-        !Number.isInteger(questionEnd) ||
-        questionEnd < MIN_QUESTION_END ||
-        questionEnd > query.length ||
-        query.length > 65535
-      ) {
-        return Promise.resolve(BAD_QUERY);
-      }
-      // The one copy: the client's buffer stays untouched while we rewrite the ID per attempt.
-      const job = new ForwardJob(core, Buffer.from(query), questionEnd, performance.now() + opts.deadlineMs);
-      core.jobs.add(job);
-      job.start();
-      return job.promise;
+      return exchange(query, questionEnd, opts.deadlineMs).promise;
     },
+
+    exchange,
 
     close(): Promise<void> {
       if (closing === null) {

@@ -257,7 +257,10 @@ describe('config values', () => {
     expect(cfg).toEqual({
       file: FILE,
       listen: [{ host: '192.0.2.10', port: 53 }, { host: '2001:db8::10', port: 5300 }, { host: '::1', port: 53 }],
-      upstreams: [{ host: '192.0.2.53', port: 5353 }, { host: '2001:db8::53', port: 53 }],
+      upstreams: [
+        { host: '192.0.2.53', port: 5353, transport: 'udp', tlsName: null, path: null, spkiPin: null, url: 'udp://192.0.2.53:5353' },
+        { host: '2001:db8::53', port: 53, transport: 'udp', tlsName: null, path: null, spkiPin: null, url: 'udp://[2001:db8::53]:53' },
+      ],
       forward: { attemptTimeoutMs: 250, deadlineMs: 1500, socketPool: 4 },
       access: { allow: ['192.0.2.0/24', '2001:db8::/32', '198.51.100.7'], action: 'drop' },
       sinkhole: { mode: 'ip', ttlSec: 300, ipv4: '192.0.2.80', ipv6: '2001:db8::80', ede: false },
@@ -267,6 +270,10 @@ describe('config values', () => {
       tcp: { idleTimeoutMs: 120000, maxConnections: 10, maxPipelined: 1 },
       log: { level: 'debug', file: '/var/log/hradba.log', queries: true },
       shutdown: { graceMs: 0 },
+      cache: DEFAULTS.cache,
+      pool: DEFAULTS.pool,
+      forwardZones: [],
+      ecs: DEFAULTS.ecs,
     } satisfies Config);
   });
 
