@@ -1,5 +1,5 @@
 /** The certificate check of DoT and DoH upstreams: the configured name (RFC 7858 strict profile) and an optional public key pin. */
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { Upstream } from '../config/types.js';
 import type { TlsOptions } from './transport.js';
@@ -10,8 +10,9 @@ export function checkUpstreamCertificate(upstream: Upstream, cert: PeerCertifica
   const err = checkServerIdentity(upstream.tlsName ?? '', cert);
   if (err !== undefined) return err;
   if (upstream.spkiPin !== null) {
-    if (cert.pubkey === undefined) return new Error(`no public key to check the pin of ${upstream.tlsName ?? ''} against`);
-    const pin = createHash('sha256').update(cert.pubkey).digest('base64');
+    // The DER SubjectPublicKeyInfo, as in RFC 7469 pins (`cert.pubkey` is only the raw key for EC certificates).
+    const spki = new X509Certificate(cert.raw).publicKey.export({ type: 'spki', format: 'der' });
+    const pin = createHash('sha256').update(spki).digest('base64');
     if (pin !== upstream.spkiPin) return new Error(`public key pin mismatch for ${upstream.tlsName ?? ''} (got ${pin})`);
   }
   return undefined;
