@@ -168,6 +168,28 @@ describe('cache, policy above it, conditional forwarding', () => {
   });
 });
 
+describe('cache bound', () => {
+  let h: HradbaProcess;
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('keeps at most cache.maxEntries answers, dropping the least recently used', async () => {
+    h = await startHradba({ config: testConfig(primary.port, { cache: { maxEntries: 2 } }), lists: { [TEST_LIST]: testvendorList() } });
+    const count = async (names: string[]): Promise<number> => {
+      const before = await primary.queries();
+      for (const n of names) expect((await ask(h, n)).status).toBe('NOERROR');
+      return (await primary.queries()) - before;
+    };
+    expect(await count(['h30.zone.test', 'h31.zone.test'])).toBe(2);
+    expect(await count(['h30.zone.test', 'h31.zone.test'])).toBe(0); // both cached
+    expect(await count(['h32.zone.test'])).toBe(1); // evicts h30, the least recently used
+    expect(await count(['h31.zone.test', 'h32.zone.test'])).toBe(0);
+    expect(await count(['h30.zone.test'])).toBe(1);
+  });
+});
+
 describe('upstream pool: failover, recovery, all down', () => {
   let h: HradbaProcess;
 
@@ -233,14 +255,59 @@ describe('DNS over TLS to Unbound, from the hradba process', () => {
     await h?.stop();
   });
 
-  it('answers through a tls:// upstream whose certificate the configured CA signed', async () => {
+  it('answers through tls:// and https:// upstreams whose certificates the configured CA signed', async () => {
     h = await startHradba({
-      config: testConfig(primary.port, { upstreams: [`tls://${NAME}@127.0.0.1:${primary.tlsPort}`] }),
+      config: testConfig(primary.port, {
+        upstreams: [`tls://${NAME}@127.0.0.1:${primary.tlsPort}`, `https://${NAME}@127.0.0.1:${primary.httpsPort}/dns-query`],
+        pool: { strategy: 'round-robin' },
+        cache: { enabled: false },
+      }),
       lists: { [TEST_LIST]: testvendorList() },
       env: { NODE_EXTRA_CA_CERTS: ca.caFile },
     });
-    const a = await ask(h, 'www.zone.test');
-    expect(a.status).toBe('NOERROR');
-    expect(rdata(a, 'A')).toEqual(['192.0.2.10']);
+    const before = await primary.queries();
+    for (let i = 0; i < 4; i++) {
+      const a = await ask(h, 'www.zone.test');
+      expect(a.status).toBe('NOERROR');
+      expect(rdata(a, 'A')).toEqual(['192.0.2.10']);
+    }
+    expect((await primary.queries()) - before).toBe(4);
+    // Nothing failed on the way: no upstream was marked down.
+    expect(h.logs().some((l) => l['event'] === 'upstream-down')).toBe(false);
+  });
+});
+
+describe('serve-stale (RFC 8767)', () => {
+  let stale: UnboundServer;
+  const hs: HradbaProcess[] = [];
+
+  beforeAll(async () => {
+    stale = await startUnbound({ records: ['short.zone.test. 1 IN A 192.0.2.77'] });
+  });
+
+  afterAll(async () => {
+    await Promise.all(hs.map((x) => x.stop()));
+    await stale?.stop();
+  });
+
+  it('answers from an expired entry with TTL 30 when the upstream is gone, and only when enabled', async () => {
+    const start = (serveStale: boolean) =>
+      startHradba({
+        config: testConfig(stale.port, {
+          forward: { attemptTimeout: '300ms', deadline: '600ms' },
+          cache: { serveStale, staleMaxAge: '1h' },
+        }),
+        lists: { [TEST_LIST]: testvendorList() },
+      });
+    const [on, off] = await Promise.all([start(true), start(false)]);
+    hs.push(on, off);
+    for (const x of [on, off]) expect(rdata(await ask(x, 'short.zone.test'), 'A')).toEqual(['192.0.2.77']);
+    await delay(1500); // the 1 s TTL runs out
+    await stale.kill();
+    const served = await ask(on, 'short.zone.test');
+    expect(served.status).toBe('NOERROR');
+    expect(rdata(served, 'A')).toEqual(['192.0.2.77']);
+    expect(ttlOf(served.answer[0])).toBe(30);
+    expect((await ask(off, 'short.zone.test')).status).toBe('SERVFAIL');
   });
 });
