@@ -4,6 +4,7 @@
  * expired answers when every upstream fails (RFC 8767, when enabled). It sits strictly below policy: the query
  * handler only gets here for names the policy in force allows, so a name banned by a reload is never served from here.
  */
+import { RCODE } from '../dns/constants.js';
 import { relayAnswer } from '../dns/relay.js';
 import type { ParsedQuery } from '../dns/types.js';
 import type { ForwardFailure, ForwardResult, Forwarder } from '../upstream/types.js';
@@ -64,20 +65,20 @@ export class CacheStage {
       cache.stats.misses++;
     }
     const result = await this.forward(key, forwarder, upstreamQuery, q.questionEnd);
-    if (result.ok) {
-      const answer = relayAnswer(result.answer, msg, q);
-      if (answer !== null) return { ok: true, answer, source: 'upstream', upstream: upstreamName(result) };
-      return { ok: false, reason: 'malformed', upstream: upstreamName(result) };
-    }
-    // RFC 8767: only when no upstream could answer, and only answers that expired within staleMaxAge.
-    if (this.opts.serveStale && entry !== undefined && cache !== null && result.reason !== 'closed') {
+    // RFC 8767: a stale answer (expired within staleMaxAge) when no upstream could answer; an upstream SERVFAIL
+    // is such a failure as much as silence is.
+    const failed = result.ok ? (result.answer[3]! & 0x0f) === RCODE.SERVFAIL : result.reason !== 'closed';
+    if (failed && this.opts.serveStale && entry !== undefined && cache !== null) {
       const answer = cache.answer(entry, msg, q, STALE_TTL_SEC);
       if (answer !== null) {
         cache.stats.stale++;
         return { ok: true, answer, source: 'stale', upstream: null };
       }
     }
-    return { ok: false, reason: result.reason, upstream: null };
+    if (!result.ok) return { ok: false, reason: result.reason, upstream: null };
+    const answer = relayAnswer(result.answer, msg, q);
+    if (answer !== null) return { ok: true, answer, source: 'upstream', upstream: upstreamName(result) };
+    return { ok: false, reason: 'malformed', upstream: upstreamName(result) };
   }
 
   /** Empties the cache (SIGUSR1); returns the number of entries dropped. */

@@ -29,6 +29,9 @@ function scripted() {
         resolve({ ok: true, answer: buildReply(calls[0]!, { answers: [record(1, ttl, Buffer.from([192, 0, 2, 1]))] }), upstream, transport: 'udp' });
       }
     },
+    servfailAll(): void {
+      for (const resolve of waiting.splice(0)) resolve({ ok: true, answer: buildReply(calls[calls.length - 1]!, { rcode: 2 }), upstream, transport: 'udp' });
+    },
     failAll(): void {
       for (const resolve of waiting.splice(0)) resolve({ ok: false, reason: 'timeout' });
     },
@@ -102,6 +105,27 @@ describe('CacheStage', () => {
         expect(r).toEqual({ ok: false, reason: 'timeout', upstream: null });
       }
     }
+  });
+
+  it('prefers a stale answer to an upstream SERVFAIL, and relays the SERVFAIL when there is none', async () => {
+    let now = 1_000_000;
+    const f = scripted();
+    const stage = new CacheStage(makeCache(() => now, 3600), { serveStale: true, prefetch: false });
+    const first = q(1);
+    const p = stage.resolve(f.forwarder, first.msg, first.pq, first.msg, true);
+    f.answerAll(60);
+    await p;
+    now += 120_000;
+    const later = q(2);
+    const pending = stage.resolve(f.forwarder, later.msg, later.pq, later.msg, true);
+    f.servfailAll();
+    expect(await pending).toMatchObject({ ok: true, source: 'stale' });
+    const other = q(3, 'other.example.org');
+    const none = stage.resolve(f.forwarder, other.msg, other.pq, other.msg, true);
+    f.servfailAll();
+    const r = await none;
+    expect(r).toMatchObject({ ok: true, source: 'upstream' });
+    if (r.ok) expect(r.answer[3]! & 0x0f).toBe(2);
   });
 
   it('prefetches an entry asked for again in the last tenth of its life', async () => {
