@@ -56,8 +56,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { log } = opts;
   const started = Date.now();
   const hooks: SnapshotHooks = {
-    onHealth: (event, upstream, fails) => {
-      if (event === 'upstream-down') log.warn({ event, upstream: upstream.url, fails }, 'upstream marked down; probing it');
+    onHealth: (event, upstream, fails, lastError) => {
+      if (event === 'upstream-down') log.warn({ event, upstream: upstream.url, fails, error: lastError }, 'upstream marked down; probing it');
       else log.info({ event, upstream: upstream.url }, 'upstream answers again');
     },
   };

@@ -43,7 +43,7 @@ export function blockedTextFor(list: ListInfo): string {
 /** Hooks the running server gives the snapshot builder. */
 export interface SnapshotHooks {
   /** An upstream was marked down or came back. */
-  readonly onHealth?: (event: 'upstream-down' | 'upstream-up', upstream: Upstream, fails: number) => void;
+  readonly onHealth?: (event: 'upstream-down' | 'upstream-up', upstream: Upstream, fails: number, lastError: string | null) => void;
 }
 
 function makePool(config: Config, upstreams: readonly Upstream[], hooks: SnapshotHooks): UpstreamPool {

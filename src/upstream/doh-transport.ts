@@ -14,6 +14,7 @@ export function createDohTransport(upstream: Upstream, tls: TlsOptions = {}): Tr
   let session: ClientHttp2Session | null = null;
   let inFlight = 0;
   let closed = false;
+  let lastError: string | null = null;
   const authority = `https://${upstream.tlsName ?? upstream.host}:${upstream.port}`;
 
   const open = (): ClientHttp2Session => {
@@ -22,7 +23,10 @@ export function createDohTransport(upstream: Upstream, tls: TlsOptions = {}): Tr
     const forget = (): void => {
       if (session === s) session = null;
     };
-    s.on('error', forget);
+    s.on('error', (err: Error) => {
+      lastError = err.message;
+      forget();
+    });
     s.on('close', forget);
     s.on('goaway', forget);
     s.unref();
@@ -33,6 +37,9 @@ export function createDohTransport(upstream: Upstream, tls: TlsOptions = {}): Tr
     upstream,
     get inFlight() {
       return inFlight;
+    },
+    get lastError() {
+      return lastError;
     },
 
     exchange(query: Buffer, questionEnd: number, deadlineMs: number): TransportExchange {
@@ -68,7 +75,10 @@ export function createDohTransport(upstream: Upstream, tls: TlsOptions = {}): Tr
       req.on('response', (headers) => {
         const type = String(headers[h2.HTTP2_HEADER_CONTENT_TYPE] ?? '').split(';')[0]!.trim().toLowerCase();
         ok = Number(headers[h2.HTTP2_HEADER_STATUS]) === 200 && type === MEDIA_TYPE;
-        if (!ok) finish(null);
+        if (!ok) {
+          lastError = `HTTP status ${String(headers[h2.HTTP2_HEADER_STATUS])}, content-type '${type}'`;
+          finish(null);
+        }
       });
       req.on('data', (chunk: Buffer) => {
         size += chunk.length;

@@ -40,9 +40,13 @@ class Connection {
   constructor(
     readonly socket: Socket,
     private readonly onClosed: (conn: Connection) => void,
+    onError: (err: Error) => void,
   ) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', () => this.close());
+    socket.on('error', (err: Error) => {
+      onError(err);
+      this.close();
+    });
     socket.on('close', () => this.close());
     socket.setTimeout(IDLE_MS, () => {
       if (this.pending.size === 0) this.close();
@@ -111,6 +115,7 @@ export function createStreamTransport(upstream: Upstream, random: RandomSource, 
   let conn: Connection | null = null;
   let inFlight = 0;
   let closed = false;
+  let lastError: string | null = null;
 
   const open = (): Connection => {
     const socket: Socket =
@@ -119,15 +124,24 @@ export function createStreamTransport(upstream: Upstream, random: RandomSource, 
         : connect({ host: upstream.host, port: upstream.port, noDelay: true });
     // An idle connection must not keep the process alive.
     socket.unref();
-    return new Connection(socket, (c) => {
-      if (conn === c) conn = null;
-    });
+    return new Connection(
+      socket,
+      (c) => {
+        if (conn === c) conn = null;
+      },
+      (err) => {
+        lastError = err.message;
+      },
+    );
   };
 
   return {
     upstream,
     get inFlight() {
       return inFlight;
+    },
+    get lastError() {
+      return lastError;
     },
 
     exchange(query: Buffer, questionEnd: number, deadlineMs: number): TransportExchange {

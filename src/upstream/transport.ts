@@ -12,6 +12,8 @@ export interface Transport {
   readonly upstream: Upstream;
   /** Exchanges not yet settled. */
   readonly inFlight: number;
+  /** The last connection or TLS error (e.g. a certificate for another name), for the log; null when none. */
+  readonly lastError: string | null;
   /**
    * Sends `query` (its ID is replaced; msg.subarray(12, questionEnd) is its question) and resolves with a reply that
    * answers it (ID where the transport uses one, QR, the same question), or null on failure or after `deadlineMs`.

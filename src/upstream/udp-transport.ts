@@ -24,6 +24,8 @@ export function createUdpTransport(upstream: Upstream, opts: UdpTransportOptions
     get inFlight() {
       return inFlight;
     },
+    // UDP has no connection to fail: a missing reply is all there is to tell.
+    lastError: null,
     exchange(query: Buffer, questionEnd: number, deadlineMs: number): TransportExchange {
       inFlight++;
       const ex = forwarder.exchange(query, questionEnd, deadlineMs);

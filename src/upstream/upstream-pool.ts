@@ -28,7 +28,7 @@ export interface UpstreamPoolOptions {
   readonly maxInFlight: number;
   readonly tls?: TlsOptions;
   /** Told when an upstream goes down or comes back (for the log). */
-  readonly onHealth?: (event: 'upstream-down' | 'upstream-up', upstream: Upstream, fails: number) => void;
+  readonly onHealth?: (event: 'upstream-down' | 'upstream-up', upstream: Upstream, fails: number, lastError: string | null) => void;
   /** Tests may pass their own transports (same order as `upstreams`). */
   readonly transports?: readonly Transport[];
 }
@@ -77,7 +77,7 @@ export function createUpstreamPool(opts: UpstreamPoolOptions): UpstreamPool {
     if (health[i]!.answered(rttMs)) {
       if (probes[i] !== null) clearInterval(probes[i]!);
       probes[i] = null;
-      opts.onHealth?.('upstream-up', transports[i]!.upstream, 0);
+      opts.onHealth?.('upstream-up', transports[i]!.upstream, 0, null);
     }
   };
 
@@ -93,7 +93,7 @@ export function createUpstreamPool(opts: UpstreamPoolOptions): UpstreamPool {
     stats.attemptErrors++;
     const h = health[i]!;
     if (!h.failed()) return;
-    opts.onHealth?.('upstream-down', transports[i]!.upstream, h.fails);
+    opts.onHealth?.('upstream-down', transports[i]!.upstream, h.fails, transports[i]!.lastError);
     if (probes[i] === null && !closed) {
       const timer = setInterval(probe, opts.probeIntervalMs, i);
       timer.unref();

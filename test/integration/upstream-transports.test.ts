@@ -23,7 +23,7 @@ function upstream(text: string): Upstream {
   return u;
 }
 
-function pool(texts: string[], extra: { maxFails?: number } = {}): UpstreamPool {
+function pool(texts: string[], extra: { maxFails?: number; errors?: (string | null)[] } = {}): UpstreamPool {
   const p = createUpstreamPool({
     upstreams: texts.map(upstream),
     strategy: 'sequential',
@@ -34,6 +34,9 @@ function pool(texts: string[], extra: { maxFails?: number } = {}): UpstreamPool 
     probeIntervalMs: 200,
     maxInFlight: 100,
     tls: { ca: ca.caPem },
+    onHealth: (event, _u, _fails, lastError) => {
+      if (event === 'upstream-down') extra.errors?.push(lastError);
+    },
   });
   pools.push(p);
   return p;
@@ -99,12 +102,16 @@ describe('upstream transports against Unbound', () => {
   });
 
   it('DoT refuses a certificate for another name: no answer, never a fallback to clear text', async () => {
-    const p = pool([`tls://${NAME}@127.0.0.1:${wrongName.tlsPort}`]);
+    const errors: (string | null)[] = [];
+    const p = pool([`tls://${NAME}@127.0.0.1:${wrongName.tlsPort}`], { maxFails: 1, errors });
     const before = await wrongName.queries();
     const { msg, questionEnd } = query('www.zone.test');
     const result = await p.forward(msg, questionEnd);
     expect(result).toEqual({ ok: false, reason: 'timeout' });
     expect(await wrongName.queries()).toBe(before);
+    // The reason reaches the upstream-down log line.
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/dns\.test\.example/);
   });
 
   it('DoH refuses a certificate for another name', async () => {
