@@ -4,7 +4,8 @@
  * expired answers when every upstream fails (RFC 8767, when enabled). It sits strictly below policy: the query
  * handler only gets here for names the policy in force allows, so a name banned by a reload is never served from here.
  */
-import { RCODE } from '../dns/constants.js';
+import { EDE, RCODE } from '../dns/constants.js';
+import { appendEde } from '../dns/ede-append.js';
 import { relayAnswer } from '../dns/relay.js';
 import type { ParsedQuery } from '../dns/types.js';
 import type { ForwardFailure, ForwardResult, Forwarder } from '../upstream/types.js';
@@ -72,7 +73,9 @@ export class CacheStage {
       const answer = cache.answer(entry, msg, q, STALE_TTL_SEC);
       if (answer !== null) {
         cache.stats.stale++;
-        return { ok: true, answer, source: 'stale', upstream: null };
+        // RFC 8767 §6 / RFC 8914 §4.4: tell EDNS clients the answer is stale.
+        const marked = appendEde(answer, q.questionEnd, EDE.STALE_ANSWER, 'no upstream answered; served from expired cache');
+        return { ok: true, answer: marked, source: 'stale', upstream: null };
       }
     }
     if (!result.ok) return { ok: false, reason: result.reason, upstream: null };

@@ -308,6 +308,7 @@ describe('serve-stale (RFC 8767)', () => {
     expect(served.status).toBe('NOERROR');
     expect(rdata(served, 'A')).toEqual(['192.0.2.77']);
     expect(ttlOf(served.answer[0])).toBe(30);
+    expect(served.ede?.code).toBe(3); // Stale Answer
     expect((await ask(off, 'short.zone.test')).status).toBe('SERVFAIL');
   });
 });
