@@ -44,32 +44,58 @@ export class CacheStage {
   ) {}
 
   /**
+   * The client's answer from the cache when a fresh entry exists, synchronously (a hit costs no promise), or null.
+   * Counts the hit or miss and may start a prefetch of `upstreamQuery` through `forwarder`.
+   */
+  cached(forwarder: Forwarder, msg: Buffer, q: ParsedQuery, upstreamQuery: Buffer, cacheable: boolean): Buffer | null {
+    const cache = this.cache;
+    if (!cacheable || cache === null) return null;
+    const entry = cache.lookup(cacheKey(q));
+    if (entry !== undefined && cache.isFresh(entry)) {
+      const answer = cache.answer(entry, msg, q);
+      if (answer !== null) {
+        cache.stats.hits++;
+        entry.hits++;
+        this.maybePrefetch(cache, entry, forwarder, upstreamQuery, q.questionEnd);
+        return answer;
+      }
+    }
+    cache.stats.misses++;
+    return null;
+  }
+
+  /**
    * Answers the client query `msg` (parsed as `q`): from the cache, or by forwarding `upstreamQuery` (the query as
    * it goes upstream, e.g. without ECS) to `forwarder`. `cacheable` false bypasses cache and sharing (e.g. a
-   * query whose ECS option is passed on, whose answer may be meant for its subnet only).
+   * query whose ECS option is passed on, whose answer may be meant for its subnet only). `missed`: the caller
+   * already asked cached() and got null.
    */
-  async resolve(forwarder: Forwarder, msg: Buffer, q: ParsedQuery, upstreamQuery: Buffer, cacheable: boolean): Promise<StageResult> {
+  async resolve(
+    forwarder: Forwarder,
+    msg: Buffer,
+    q: ParsedQuery,
+    upstreamQuery: Buffer,
+    cacheable: boolean,
+    missed = false,
+  ): Promise<StageResult> {
+    if (!missed) {
+      const hit = this.cached(forwarder, msg, q, upstreamQuery, cacheable);
+      if (hit !== null) return { ok: true, answer: hit, source: 'cache', upstream: null };
+    }
     const cache = this.cache;
     const key = cacheable ? cacheKey(q) : null;
-    let entry: CacheEntry | undefined;
-    if (key !== null && cache !== null) {
-      entry = cache.lookup(key);
-      if (entry !== undefined && cache.isFresh(entry)) {
-        const answer = cache.answer(entry, msg, q);
-        if (answer !== null) {
-          cache.stats.hits++;
-          entry.hits++;
-          this.maybePrefetch(cache, entry, forwarder, upstreamQuery, q.questionEnd);
-          return { ok: true, answer, source: 'cache', upstream: null };
-        }
-      }
-      cache.stats.misses++;
-    }
     const result = await this.forward(key, forwarder, upstreamQuery, q.questionEnd);
     // RFC 8767: a stale answer (expired within staleMaxAge) when no upstream could answer; an upstream SERVFAIL
     // is such a failure as much as silence is.
     const failed = result.ok ? (result.answer[3]! & 0x0f) === RCODE.SERVFAIL : result.reason !== 'closed';
-    if (failed && this.opts.serveStale && entry !== undefined && cache !== null) {
+    // Looked up again: the entry may have been replaced or dropped while the query was upstream.
+    const entry = failed && this.opts.serveStale && key !== null ? cache?.lookup(key) : undefined;
+    if (entry !== undefined && cache !== null) {
+      // Another query may have stored a fresh answer meanwhile: that one is served as it is.
+      if (cache.isFresh(entry)) {
+        const fresh = cache.answer(entry, msg, q);
+        if (fresh !== null) return { ok: true, answer: fresh, source: 'cache', upstream: null };
+      }
       const answer = cache.answer(entry, msg, q, STALE_TTL_SEC);
       if (answer !== null) {
         cache.stats.stale++;

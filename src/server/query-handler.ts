@@ -87,15 +87,32 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
   const observe = deps.observe ?? ignoreOutcome;
   const queryLog = log.child({ component: 'query' });
 
-  const forward = async (snap: Snapshot, msg: Buffer, q: ParsedQuery, remote: Remote, pool: Forwarder): Promise<Buffer | null> => {
+  /** A cache hit is answered synchronously; a miss goes to forward(). */
+  const answerAllowed = (snap: Snapshot, msg: Buffer, q: ParsedQuery, remote: Remote, pool: Forwarder): Buffer | null | Promise<Buffer | null> => {
+    // ECS is stripped unless configured otherwise; a query whose ECS goes upstream bypasses the cache.
+    const stripped = withoutEcs(msg, q.questionEnd);
+    const upstreamQuery = snap.config.ecs.strip ? stripped : msg;
+    const cacheable = snap.config.ecs.strip || stripped === msg;
+    const hit = snap.stage.cached(pool, msg, q, upstreamQuery, cacheable);
+    if (hit === null) return forward(snap, msg, q, remote, pool, upstreamQuery, cacheable);
+    if (snap.config.log.queries) queryLog.debug({ event: 'query', client: remote.address, qname: q.qname, qtype: q.qtype, outcome: 'forwarded', source: 'cache' }, 'forwarded');
+    observe('forwarded', remote);
+    return remote.transport === 'udp' ? fitUdp(hit, q, snap.config.edns.udpSize) : hit;
+  };
+
+  const forward = async (
+    snap: Snapshot,
+    msg: Buffer,
+    q: ParsedQuery,
+    remote: Remote,
+    pool: Forwarder,
+    upstreamQuery: Buffer,
+    cacheable: boolean,
+  ): Promise<Buffer | null> => {
     inFlight.enter();
     try {
       const udpSize = snap.config.edns.udpSize;
-      // ECS is stripped unless configured otherwise; a query whose ECS goes upstream bypasses the cache.
-      const stripped = withoutEcs(msg, q.questionEnd);
-      const upstreamQuery = snap.config.ecs.strip ? stripped : msg;
-      const cacheable = snap.config.ecs.strip || stripped === msg;
-      const result = await snap.stage.resolve(pool, msg, q, upstreamQuery, cacheable);
+      const result = await snap.stage.resolve(pool, msg, q, upstreamQuery, cacheable, true);
       if (result.ok) {
         const answer = result.answer;
         const fitted = remote.transport === 'udp' ? fitUdp(answer, q, udpSize) : answer;
@@ -181,7 +198,7 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
 
     // A conditional forwarding rule beats the locally served zones (e.g. the agency's own reverse zones).
     const zonePool = snap.router.zonePool(q.qname);
-    if (zonePool !== null) return forward(snap, msg, q, remote, zonePool);
+    if (zonePool !== null) return answerAllowed(snap, msg, q, remote, zonePool);
 
     const local = localAnswer(msg, q, udpSize);
     if (local !== null) {
@@ -189,7 +206,7 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
       return remote.transport === 'udp' ? fitUdp(local, q, udpSize) : local;
     }
 
-    return forward(snap, msg, q, remote, snap.forwarder);
+    return answerAllowed(snap, msg, q, remote, snap.forwarder);
   };
 
   return (msg, remote) => {
