@@ -9,10 +9,10 @@
  */
 import type { Logger } from 'pino';
 import { CLASS_IN, EDE, RCODE, TYPE } from '../dns/constants.js';
+import { withoutEcs } from '../dns/ecs.js';
 import { errorReply, rcodeReply } from '../dns/error-reply.js';
 import { localAnswer } from '../dns/local-zone.js';
 import { parseQuery } from '../dns/query.js';
-import { withoutEcs } from '../dns/ecs.js';
 import { sinkholeAnswer } from '../dns/sinkhole-answer.js';
 import { fitUdp } from '../dns/truncate.js';
 import type { ParsedQuery } from '../dns/types.js';
