@@ -4,7 +4,8 @@
  * expired answers when every upstream fails (RFC 8767, when enabled). It sits strictly below policy: the query
  * handler only gets here for names the policy in force allows, so a name banned by a reload is never served from here.
  */
-import { EDE, RCODE } from '../dns/constants.js';
+import { EDE, OPTION_CODE, RCODE } from '../dns/constants.js';
+import { withoutOption } from '../dns/ecs.js';
 import { appendEde } from '../dns/ede-append.js';
 import { relayAnswer } from '../dns/relay.js';
 import type { ParsedQuery } from '../dns/types.js';
@@ -115,18 +116,23 @@ export class CacheStage {
     return this.cache?.flush() ?? 0;
   }
 
-  /** Forwards once per key at a time, storing a cacheable answer before handing it to every waiter. */
-  private forward(key: string | null, forwarder: Forwarder, query: Buffer, questionEnd: number): Promise<ForwardResult> {
+  /**
+   * Forwards once per key at a time, storing a cacheable answer before handing it to every waiter. Only the query
+   * that went upstream gets the answer with its COOKIE option: the client cookie in it is that query's, and a client
+   * must drop a response carrying another's (RFC 7873 §5.3), so the cache and the queries that joined get it without.
+   */
+  private async forward(key: string | null, forwarder: Forwarder, query: Buffer, questionEnd: number): Promise<ForwardResult> {
     if (key === null) return forwarder.forward(query, questionEnd);
     const running = this.pending.get(key);
     if (running !== undefined) {
       this.deduplicated++;
-      return running;
+      const shared = await running;
+      return shared.ok ? { ...shared, answer: withoutOption(shared.answer, questionEnd, OPTION_CODE.COOKIE) } : shared;
     }
     const cache = this.cache;
     const p = forwarder.forward(query, questionEnd).then((result) => {
       this.pending.delete(key);
-      if (result.ok && cache !== null) cache.store(key, result.answer, questionEnd);
+      if (result.ok && cache !== null) cache.store(key, withoutOption(result.answer, questionEnd, OPTION_CODE.COOKIE), questionEnd);
       return result;
     });
     this.pending.set(key, p);

@@ -5,7 +5,7 @@ import { CacheStage } from '../../src/cache/cache-stage.js';
 import { parseQuery } from '../../src/dns/query.js';
 import type { ParsedQuery } from '../../src/dns/types.js';
 import type { ForwardResult, Forwarder } from '../../src/upstream/types.js';
-import { buildQuery, buildReply, record } from '../helpers/fake-upstream.js';
+import { buildQuery, buildReply, optRecord, record } from '../helpers/fake-upstream.js';
 
 const upstream = { host: '127.0.0.1', port: 53 };
 
@@ -27,6 +27,13 @@ function scripted() {
     answerAll(ttl = 300): void {
       for (const resolve of waiting.splice(0)) {
         resolve({ ok: true, answer: buildReply(calls[0]!, { answers: [record(1, ttl, Buffer.from([192, 0, 2, 1]))] }), upstream, transport: 'udp' });
+      }
+    },
+    answerWithCookie(): void {
+      const cookie = { code: 10, data: Buffer.alloc(24, 0xab) };
+      for (const resolve of waiting.splice(0)) {
+        const answer = buildReply(calls[0]!, { answers: [record(1, 300, Buffer.from([192, 0, 2, 1]))], additional: [optRecord(1232, [cookie])] });
+        resolve({ ok: true, answer, upstream, transport: 'udp' });
       }
     },
     servfailAll(): void {
@@ -68,6 +75,28 @@ describe('CacheStage', () => {
     const hit = await stage.resolve(f.forwarder, again.msg, again.pq, again.msg, true);
     expect(hit).toMatchObject({ ok: true, source: 'cache' });
     expect(f.calls.length).toBe(1);
+  });
+
+  it('gives the COOKIE option only to the query that went upstream, never to joiners or from the cache', async () => {
+    const f = scripted();
+    const stage = new CacheStage(makeCache(Date.now), { serveStale: false, prefetch: false });
+    const withEdns = (id: number) => {
+      const { msg } = buildQuery({ id, name: 'www.example.org', type: 1, additional: [optRecord(1232)] });
+      const r = parseQuery(msg);
+      if (!r.ok) throw new Error('bad query');
+      return { msg, pq: r.query };
+    };
+    const [a, b, c] = [withEdns(1), withEdns(2), withEdns(3)];
+    const pa = stage.resolve(f.forwarder, a.msg, a.pq, a.msg, true);
+    const pb = stage.resolve(f.forwarder, b.msg, b.pq, b.msg, true);
+    f.answerWithCookie();
+    const cookieBytes = Buffer.alloc(24, 0xab);
+    const [ra, rb] = await Promise.all([pa, pb]);
+    const rc = await stage.resolve(f.forwarder, c.msg, c.pq, c.msg, true);
+    expect(ra.ok && ra.answer.includes(cookieBytes)).toBe(true);
+    expect(rb.ok && !rb.answer.includes(cookieBytes) && rb.answer.readUInt16BE(10) === 1).toBe(true);
+    expect(rc).toMatchObject({ ok: true, source: 'cache' });
+    expect(rc.ok && !rc.answer.includes(cookieBytes) && rc.answer.readUInt16BE(10) === 1).toBe(true);
   });
 
   it('bypasses cache and sharing for a query marked not cacheable', async () => {
