@@ -4,13 +4,13 @@ import { FLAG2_TC, FLAG3_RCODE, RCODE } from '../dns/constants.js';
 import { HradbaError } from '../errors.js';
 import { createRandomSource, type RandomSource } from './random-source.js';
 import { startTcpExchange, type TcpExchange } from './tcp-exchange.js';
-import type { CancellableForwarder, ForwardExchange, ForwardResult, Forwarder, ForwarderOptions, ForwarderStats } from './types.js';
+import type { ForwardExchange, UdpForwarder, ForwardResult, Forwarder, ForwarderOptions, ForwarderStats } from './types.js';
 import { UdpAttempt, UdpSocketPool, type UdpWaiter } from './udp-socket-pool.js';
 import { toUpstreamTarget, type UpstreamTarget } from './upstream-target.js';
 
 const noop = (): void => {};
 
-export type { CancellableForwarder, ForwardExchange, ForwardFailure, ForwardResult, Forwarder, ForwarderOptions, ForwarderStats } from './types.js';
+export type { CancellableForwarder, ForwardExchange, UdpForwarder, ForwardFailure, ForwardResult, Forwarder, ForwarderOptions, ForwarderStats } from './types.js';
 
 const DEFAULT_SOCKET_MAX_QUERIES = 10_000;
 const DEFAULT_SOCKET_MAX_AGE_MS = 60_000;
@@ -62,6 +62,8 @@ class ForwardJob implements UdpWaiter {
     readonly query: Buffer,
     readonly questionEnd: number,
     private readonly deadline: number,
+    /** The one upstream this job may use (an upstream pool chooses upstreams itself), or -1 for all in order. */
+    private readonly pinned = -1,
   ) {
     this.promise = new Promise<ForwardResult>((resolve) => {
       this.resolve = resolve;
@@ -69,7 +71,7 @@ class ForwardJob implements UdpWaiter {
   }
 
   start(): void {
-    this.launch(0);
+    this.launch(this.pinned >= 0 ? this.pinned : 0);
   }
 
   /** Sends to upstream `index` under a fresh ID and socket, and arms the attempt timer. */
@@ -144,6 +146,8 @@ class ForwardJob implements UdpWaiter {
   private nextUpstream(): number {
     const n = this.core.targets.length;
     const failed = this.failedWithAnswer;
+    // Pinned: the "next" upstream is the same one again (a retransmission), unless it already answered with a failure.
+    if (this.pinned >= 0) return failed !== null && failed[this.pinned] === 1 ? -1 : this.pinned;
     for (let k = 1; k <= n; k++) {
       const i = (this.current + k) % n;
       if (failed === null || failed[i] === 0) return i;
@@ -188,7 +192,7 @@ function checkOptions(opts: ForwarderOptions): void {
 }
 
 /** Creates a forwarder; throws HRADBA_ERR_CONFIG for unusable options (no upstreams, non-IP hosts, bad numbers). */
-export function createForwarder(opts: ForwarderOptions): CancellableForwarder {
+export function createForwarder(opts: ForwarderOptions): UdpForwarder {
   checkOptions(opts);
   const targets = opts.upstreams.map((hp, i) => toUpstreamTarget(hp, i));
   const stats: ForwarderStats = {
@@ -220,7 +224,7 @@ export function createForwarder(opts: ForwarderOptions): CancellableForwarder {
   };
   let closing: Promise<void> | null = null;
 
-  const exchange = (query: Buffer, questionEnd: number, deadlineMs: number): ForwardExchange => {
+  const exchange = (query: Buffer, questionEnd: number, deadlineMs: number, pinned = -1): ForwardExchange => {
     stats.queries++;
     if (closing !== null) return { promise: Promise.resolve(CLOSED), cancel: noop };
     if (
@@ -232,7 +236,7 @@ export function createForwarder(opts: ForwarderOptions): CancellableForwarder {
       return { promise: Promise.resolve(BAD_QUERY), cancel: noop };
     }
     // The one copy: the client's buffer stays untouched while we rewrite the ID per attempt.
-    const job = new ForwardJob(core, Buffer.from(query), questionEnd, performance.now() + deadlineMs);
+    const job = new ForwardJob(core, Buffer.from(query), questionEnd, performance.now() + deadlineMs, pinned);
     core.jobs.add(job);
     job.start();
     return { promise: job.promise, cancel: () => job.finish(CLOSED) };
@@ -245,7 +249,12 @@ export function createForwarder(opts: ForwarderOptions): CancellableForwarder {
       return exchange(query, questionEnd, opts.deadlineMs).promise;
     },
 
-    exchange,
+    exchange: (query, questionEnd, deadlineMs) => exchange(query, questionEnd, deadlineMs),
+
+    exchangeWith(index: number, query: Buffer, questionEnd: number, deadlineMs: number): ForwardExchange {
+      if (!Number.isInteger(index) || index < 0 || index >= targets.length) return { promise: Promise.resolve(BAD_QUERY), cancel: noop };
+      return exchange(query, questionEnd, deadlineMs, index);
+    },
 
     close(): Promise<void> {
       if (closing === null) {

@@ -75,3 +75,9 @@ export interface CancellableForwarder extends Forwarder {
   /** Like forward, with its own deadline and a way to cancel it. */
   exchange(query: Buffer, questionEnd: number, deadlineMs: number): ForwardExchange;
 }
+
+/** The UDP forwarder can also be told to use one of its upstreams only, resending to it after each attempt timeout. */
+export interface UdpForwarder extends CancellableForwarder {
+  /** Like exchange, to upstream `index` only (its position in `upstreams`). */
+  exchangeWith(index: number, query: Buffer, questionEnd: number, deadlineMs: number): ForwardExchange;
+}

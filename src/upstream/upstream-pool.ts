@@ -13,7 +13,8 @@ import { PoolStrategyState } from './pool-strategy.js';
 import { createRandomSource, type RandomSource } from './random-source.js';
 import { createStreamTransport } from './stream-transport.js';
 import type { TlsOptions, Transport, TransportExchange } from './transport.js';
-import type { CancellableForwarder, ForwardExchange, ForwardResult, ForwarderStats } from './types.js';
+import { createForwarder } from './forwarder.js';
+import type { CancellableForwarder, ForwardExchange, ForwardResult, ForwarderStats, UdpForwarder } from './types.js';
 import { createUdpTransport } from './udp-transport.js';
 import { UpstreamHealth } from './upstream-health.js';
 
@@ -46,17 +47,32 @@ const ALL_DOWN: ForwardResult = Object.freeze({ ok: false, reason: 'all-down' })
 /** The probe: `. NS` with RD. Any well-formed reply, whatever its RCODE, shows the upstream is answering. */
 const PROBE = Buffer.from([0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1]);
 
-function makeTransport(u: Upstream, opts: UpstreamPoolOptions, random: RandomSource): Transport {
-  if (u.transport === 'udp') return createUdpTransport(u, { retransmitMs: opts.attemptTimeoutMs, socketPool: opts.socketPool });
-  if (u.transport === 'https') return createDohTransport(u, opts.tls);
-  return createStreamTransport(u, random, opts.tls);
+function makeTransports(opts: UpstreamPoolOptions, random: RandomSource): { transports: Transport[]; udp: UdpForwarder | null } {
+  const udpUpstreams = opts.upstreams.filter((u) => u.transport === 'udp');
+  // One forwarder for every UDP upstream of the pool: one set of random source ports, one in-flight map.
+  const udp =
+    udpUpstreams.length === 0
+      ? null
+      : createForwarder({
+          upstreams: udpUpstreams,
+          attemptTimeoutMs: opts.attemptTimeoutMs,
+          deadlineMs: opts.deadlineMs,
+          socketPool: opts.socketPool,
+        });
+  const transports = opts.upstreams.map((u) => {
+    if (u.transport === 'udp') return createUdpTransport(u, udp!, udpUpstreams.indexOf(u));
+    if (u.transport === 'https') return createDohTransport(u, opts.tls);
+    return createStreamTransport(u, random, opts.tls);
+  });
+  return { transports, udp };
 }
 
 /** Creates a pool; throws HRADBA_ERR_CONFIG without upstreams. */
 export function createUpstreamPool(opts: UpstreamPoolOptions): UpstreamPool {
   if (opts.upstreams.length === 0) throw new HradbaError('HRADBA_ERR_CONFIG', 'upstream pool: at least one upstream is needed');
   const random = createRandomSource();
-  const transports = opts.transports ?? opts.upstreams.map((u) => makeTransport(u, opts, random));
+  const made = opts.transports === undefined ? makeTransports(opts, random) : { transports: [...opts.transports], udp: null };
+  const transports = made.transports;
   const health = transports.map(() => new UpstreamHealth(Math.max(1, opts.maxFails)));
   const probes: (NodeJS.Timeout | null)[] = transports.map(() => null);
   const strategy = new PoolStrategyState(opts.strategy, random);
@@ -220,7 +236,7 @@ export function createUpstreamPool(opts: UpstreamPoolOptions): UpstreamPool {
       closed = true;
       for (const job of [...jobs]) job.finish(CLOSED);
       for (const p of probes) if (p !== null) clearInterval(p);
-      await Promise.all(transports.map((t) => t.close()));
+      await Promise.all([...transports.map((t) => t.close()), made.udp?.close()]);
     },
   };
 }
