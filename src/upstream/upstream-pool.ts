@@ -77,15 +77,27 @@ export function createUpstreamPool(opts: UpstreamPoolOptions): UpstreamPool {
   const probes: (NodeJS.Timeout | null)[] = transports.map(() => null);
   const strategy = new PoolStrategyState(opts.strategy, random);
   const jobs = new Set<Job>();
+  // The UDP counters are the shared UDP forwarder's; queries, attempt errors and timeouts are the pool's own.
+  const udpStats = made.udp?.stats;
   const stats: ForwarderStats = {
     queries: 0,
-    udpSent: 0,
-    tcpRetries: 0,
-    discarded: 0,
+    get udpSent() {
+      return udpStats?.udpSent ?? 0;
+    },
+    get tcpRetries() {
+      return udpStats?.tcpRetries ?? 0;
+    },
+    get discarded() {
+      return udpStats?.discarded ?? 0;
+    },
     attemptErrors: 0,
     timeouts: 0,
-    socketsOpened: 0,
-    socketsClosed: 0,
+    get socketsOpened() {
+      return udpStats?.socketsOpened ?? 0;
+    },
+    get socketsClosed() {
+      return udpStats?.socketsClosed ?? 0;
+    },
   };
   let closed = false;
 

@@ -55,6 +55,9 @@ describe('upstream pool', () => {
     for (let i = 0; i < 5; i++) expect((await ask(p)).ok).toBe(true);
     expect(a!.calls.length).toBe(5);
     expect(b!.calls.length).toBe(0);
+    // The UDP counters come from the shared UDP forwarder.
+    expect(p.stats).toMatchObject({ queries: 5, udpSent: 5, timeouts: 0 });
+    expect(p.stats.socketsOpened).toBeGreaterThan(0);
   });
 
   it('round-robin: queries are spread over every upstream', async () => {
