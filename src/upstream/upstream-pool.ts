@@ -109,21 +109,36 @@ export function createUpstreamPool(opts: UpstreamPoolOptions): UpstreamPool {
     }
   };
 
-  const probe = (i: number): void => {
-    if (closed) return;
+  /** A probe in flight per upstream: at most one at a time. */
+  const probing = transports.map(() => false);
+
+  /** Sends the `. NS` probe; `counts`: a probe that gets no answer is a failure (not while already down). */
+  const probe = (i: number, counts: boolean): void => {
+    if (closed || probing[i]) return;
+    probing[i] = true;
     const started = performance.now();
     void transports[i]!.exchange(PROBE, PROBE.length, opts.attemptTimeoutMs).promise.then((reply) => {
-      if (reply !== null && !closed) answered(i, performance.now() - started);
+      probing[i] = false;
+      if (closed) return;
+      if (reply !== null) answered(i, performance.now() - started);
+      else if (counts) failed(i, false);
     });
   };
 
-  const failed = (i: number): void => {
+  /**
+   * Counts a failure. A failed query attempt also sends a probe at once: when the upstream answers it, the count
+   * starts over, so a few slow names do not take a working resolver out of service; a dead one fails the probe too.
+   */
+  const failed = (i: number, probeNow = true): void => {
     stats.attemptErrors++;
     const h = health[i]!;
-    if (!h.failed()) return;
+    if (!h.failed()) {
+      if (probeNow && !h.down) probe(i, true);
+      return;
+    }
     opts.onHealth?.('upstream-down', transports[i]!.upstream, h.fails, transports[i]!.lastError);
     if (probes[i] === null && !closed) {
-      const timer = setInterval(probe, opts.probeIntervalMs, i);
+      const timer = setInterval(probe, opts.probeIntervalMs, i, false);
       timer.unref();
       probes[i] = timer;
     }

@@ -93,6 +93,20 @@ describe('upstream pool', () => {
     expect(p.health()[0]!.down).toBe(false);
   });
 
+  it('keeps an upstream that misses some queries but answers the probe sent after each miss', async () => {
+    const [a, b] = await fakes(2);
+    // a never answers names with 'slow' in them (as a resolver stuck on a broken zone), but answers everything else.
+    a!.answer((q) => (q.includes(Buffer.from('slow')) ? null : buildReply(q)));
+    const events: string[] = [];
+    const p = pool([url(a!), url(b!)], { events });
+    for (let i = 0; i < 4; i++) expect((await ask(p, `slow${i}.example.org`)).ok).toBe(true);
+    await waitFor(() => p.health()[0]!.fails === 0, 'the probe after the last miss');
+    expect(events).toEqual([]);
+    const probes = a!.calls.filter((c) => c.query[12] === 0);
+    expect(probes.length).toBeGreaterThanOrEqual(4);
+    expect(p.health()[0]!.down).toBe(false);
+  });
+
   it('fails at once with all-down when every upstream is down', async () => {
     const [a] = await fakes(1);
     a!.drop();
