@@ -2,6 +2,7 @@
 import { isIP } from 'node:net';
 import { compileAcl } from '../access/acl.js';
 import { loadConfig } from '../config/load.js';
+import { longestZone } from '../upstream/forward-router.js';
 import { isLocalZone } from '../dns/local-zone.js';
 import { normalizeDomain } from '../policy/domain-name.js';
 import { activeException, type ExceptionRule } from '../policy/client-groups.js';
@@ -103,10 +104,14 @@ export async function explain(domain: string, opts: ExplainOptions, out: NodeJS.
     else verdict.won = `list entry ${winner.domain} of list ${winner.list.id}`;
     if (all.length > 1) verdict.alsoMatching = all.filter((e) => e !== winner).map(describeEntry);
   } else if (verdict.verdict === undefined) {
-    const zone = isLocalZone(name);
+    const rule = longestZone(name, new Set(config.forwardZones.map((z) => z.zone)));
+    const zone = rule === null ? isLocalZone(name) : null;
     verdict.verdict = zone === null ? 'allowed' : 'answered locally';
     if (zone !== null) verdict.localZone = zone;
-    else verdict.answer = `forwarded to ${config.upstreams.map((u) => `${u.host}:${u.port}`).join(', ')}`;
+    else if (rule !== null) {
+      const upstreams = config.forwardZones.find((z) => z.zone === rule)?.upstreams ?? [];
+      verdict.answer = `forwarded (forwardZones: ${rule}) to ${upstreams.map((u) => u.url).join(', ')}`;
+    } else verdict.answer = `forwarded to ${config.upstreams.map((u) => u.url).join(', ')}`;
   }
   verdict.policy = policy.lists.map((l) => l.info.id);
 

@@ -34,7 +34,7 @@ program
   .description('run the resolver (the default command)')
   .addOption(configOption())
   .option('-l, --listen <addr:port>', 'address to serve on UDP and TCP, e.g. 127.0.0.1:53 or [::1]:53; repeatable; replaces the config\'s listen', collect)
-  .option('-u, --upstream <addr[:port]>', 'upstream resolver, e.g. 192.0.2.53 or [2001:db8::53]:53; repeatable; replaces the config\'s upstreams', collect)
+  .option('-u, --upstream <upstream>', 'upstream resolver, e.g. 192.0.2.53, [2001:db8::53]:53, tcp://192.0.2.53, tls://dns.example@192.0.2.53 or https://dns.example@192.0.2.53/dns-query; repeatable; replaces the config\'s upstreams', collect)
   .option('-a, --admin <addr:port>', 'turn the admin endpoint (/healthz, /readyz, /metrics) on at this address, e.g. 127.0.0.1:9153')
   .action(async (opts: { config: string; listen?: string[]; upstream?: string[]; admin?: string }) => {
     await serve(opts);

@@ -98,6 +98,10 @@ export async function serve(opts: ServeOptions): Promise<void> {
     log.warn({ event: 'reload-requested', forced: true }, 'SIGUSR2: forced reload (shrink guard off for this reload)');
     void running.reload(true);
   });
+  // SIGUSR1 empties the answer cache (e.g. after an upstream served a wrong answer); the policy is untouched.
+  process.on('SIGUSR1', () => {
+    if (running !== null) running.flushCache();
+  });
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 

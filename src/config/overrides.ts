@@ -3,7 +3,8 @@ import { HradbaError } from '../errors.js';
 import { deepFreeze } from './deep-freeze.js';
 import { formatHostPort, hostPortOrError } from './host-port.js';
 import { DNS_PORT } from './schema.js';
-import type { Config, HostPort } from './types.js';
+import { upstreamOrError } from '../upstream/upstream-url.js';
+import type { Config, HostPort, Upstream } from './types.js';
 
 export { parseHostPort } from './host-port.js';
 
@@ -27,10 +28,21 @@ function parseAll(option: string, texts: readonly string[]): HostPort[] {
   });
 }
 
+function parseUpstreams(texts: readonly string[]): Upstream[] {
+  const seen = new Set<string>();
+  return texts.map((text) => {
+    const u = upstreamOrError(text);
+    if ('error' in u) throw new HradbaError('HRADBA_ERR_USAGE', `--upstream '${text}': ${u.error}`);
+    if (seen.has(u.url)) throw new HradbaError('HRADBA_ERR_USAGE', `--upstream '${text}': ${u.url} is given twice`);
+    seen.add(u.url);
+    return u;
+  });
+}
+
 /** Returns cfg with listen/upstreams replaced by the given addresses (port 53 when omitted); throws HRADBA_ERR_USAGE on bad input. */
 export function applyOverrides(cfg: Config, o: Overrides): Config {
   const listen = o.listen !== undefined && o.listen.length > 0 ? parseAll('--listen', o.listen) : cfg.listen;
-  const upstreams = o.upstream !== undefined && o.upstream.length > 0 ? parseAll('--upstream', o.upstream) : cfg.upstreams;
+  const upstreams = o.upstream !== undefined && o.upstream.length > 0 ? parseUpstreams(o.upstream) : cfg.upstreams;
   let admin = cfg.admin;
   if (o.admin !== undefined) {
     const hp = hostPortOrError(o.admin, 0);

@@ -9,7 +9,8 @@ import type { Basis } from '../policy/types.js';
 import { deepFreeze } from './deep-freeze.js';
 import { durationOrError, formatDuration } from './duration.js';
 import { formatHostPort, hostPortOrError } from './host-port.js';
-import type { ClientConfig, Config, ExceptionConfig, GroupConfig, HostPort, ListConfig } from './types.js';
+import { upstreamOrError } from '../upstream/upstream-url.js';
+import type { ClientConfig, Config, ExceptionConfig, ForwardZone, GroupConfig, HostPort, ListConfig, Upstream } from './types.js';
 
 export const SINKHOLE_MODES = ['nxdomain', 'nodata', 'refused', 'null', 'ip'] as const;
 export const LIST_FORMATS = ['hradba', 'plain', 'hosts', 'adblock', 'rpz', 'prefixes'] as const;
@@ -17,6 +18,7 @@ export const LIST_MATCH = ['suffix', 'exact'] as const;
 export const LIST_MODES = ['enforce', 'log-only'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export const ACCESS_ACTIONS = ['refuse', 'drop'] as const;
+export const POOL_STRATEGIES = ['sequential', 'round-robin', 'fastest'] as const;
 
 /** Port assumed when a listen or upstream address has none. */
 export const DNS_PORT = 53;
@@ -32,8 +34,8 @@ export const DEFAULTS: Omit<Config, 'file'> = deepFreeze({
     { host: '::1', port: 5353 },
   ],
   upstreams: [
-    { host: '9.9.9.9', port: 53 },
-    { host: '149.112.112.112', port: 53 },
+    { host: '9.9.9.9', port: 53, transport: 'udp', tlsName: null, path: null, spkiPin: null, url: 'udp://9.9.9.9:53' },
+    { host: '149.112.112.112', port: 53, transport: 'udp', tlsName: null, path: null, spkiPin: null, url: 'udp://149.112.112.112:53' },
   ],
   forward: { attemptTimeoutMs: 1_500, deadlineMs: 4 * SECOND, socketPool: 16 },
   access: {
@@ -55,6 +57,20 @@ export const DEFAULTS: Omit<Config, 'file'> = deepFreeze({
   groups: [],
   antiBypass: { firefoxCanary: true, icloudPrivateRelay: true, ddr: true, dohProviders: false },
   inspection: { cname: true },
+  cache: {
+    enabled: true,
+    maxEntries: 100_000,
+    maxBytes: 64 * 1024 * 1024,
+    minTtlSec: 0,
+    maxTtlSec: 86_400,
+    maxNegativeTtlSec: 3_600,
+    serveStale: false,
+    staleMaxAgeSec: 86_400,
+    prefetch: true,
+  },
+  pool: { strategy: 'sequential', maxFails: 3, probeIntervalMs: 5 * SECOND, maxInFlight: 1_000 },
+  forwardZones: [],
+  ecs: { strip: true },
 });
 
 /** Limits on numeric and duration values: [min, max], inclusive. */
@@ -70,10 +86,16 @@ export const LIMITS = {
   maxPipelined: [1, 65_535],
   graceMs: [0, 10 * MINUTE],
   shrinkGuard: [0, 100],
+  cacheEntries: [1, 100_000_000],
+  cacheBytes: [65_536, 64 * 1024 * 1024 * 1024],
+  cacheTtlSec: [0, 7 * 86_400],
+  maxFails: [1, 1_000],
+  probeIntervalMs: [100, HOUR],
+  maxInFlight: [1, 1_000_000],
 } as const satisfies Record<string, readonly [number, number]>;
 
 const KEYS = {
-  top: ['listen', 'upstreams', 'forward', 'access', 'sinkhole', 'lists', 'maxBadLines', 'edns', 'tcp', 'log', 'shutdown', 'admin', 'shrinkGuard', 'clients', 'groups', 'antiBypass', 'inspection'],
+  top: ['listen', 'upstreams', 'forward', 'access', 'sinkhole', 'lists', 'maxBadLines', 'edns', 'tcp', 'log', 'shutdown', 'admin', 'shrinkGuard', 'clients', 'groups', 'antiBypass', 'inspection', 'cache', 'pool', 'forwardZones', 'ecs'],
   forward: ['attemptTimeout', 'deadline', 'socketPool'],
   access: ['allow', 'action'],
   sinkhole: ['mode', 'ttl', 'ipv4', 'ipv6', 'ede'],
@@ -89,6 +111,10 @@ const KEYS = {
   exceptions: ['domain', 'reason', 'expires'],
   antiBypass: ['firefoxCanary', 'icloudPrivateRelay', 'ddr', 'dohProviders'],
   inspection: ['cname'],
+  cache: ['enabled', 'maxEntries', 'maxBytes', 'minTtl', 'maxTtl', 'maxNegativeTtl', 'serveStale', 'staleMaxAge', 'prefetch'],
+  pool: ['strategy', 'maxFails', 'probeInterval', 'maxInFlight'],
+  forwardZone: ['zone', 'upstreams'],
+  ecs: ['strip'],
 } as const;
 
 /** Every key path the schema knows ('sinkhole.mode', 'lists[].basis[].url'), for documentation checks. */
@@ -101,6 +127,7 @@ export const CONFIG_KEYS: readonly string[] = Object.freeze(
     if (k === 'groups') {
       return ['groups', ...KEYS.groups.map((l) => `groups[].${l}`), ...KEYS.exceptions.map((e) => `groups[].exceptions[].${e}`)];
     }
+    if (k === 'forwardZones') return ['forwardZones', ...KEYS.forwardZone.map((z) => `forwardZones[].${z}`)];
     const sub: readonly string[] | undefined = (KEYS as Record<string, readonly string[]>)[k];
     return sub === undefined ? [k] : [k, ...sub.map((s) => `${k}.${s}`)];
   }),
@@ -396,6 +423,81 @@ function readHostPort(c: Ctx, f: Field): HostPort | undefined {
   return hp;
 }
 
+function readUpstreams(c: Ctx, f: Field): Upstream[] | undefined {
+  const list = items(c, f, "upstreams such as '192.0.2.53', 'tls://dns.example@192.0.2.53' or 'https://dns.example@192.0.2.53/dns-query'");
+  if (list === undefined) return undefined;
+  if (list.length === 0) {
+    bad(c, f, 'must list at least one upstream');
+    return undefined;
+  }
+  const out: Upstream[] = [];
+  const seen = new Map<string, number>();
+  list.forEach((node, i) => {
+    const item = itemField(f, i, node);
+    const v = scalarValue(c, node);
+    if (typeof v !== 'string') {
+      bad(c, item, `must be an upstream string such as '192.0.2.1:53' or 'tls://dns.example@192.0.2.1' (got ${describe(c, node)})`);
+      return;
+    }
+    const u = upstreamOrError(v);
+    if ('error' in u) {
+      bad(c, item, u.error);
+      return;
+    }
+    const first = seen.get(u.url);
+    if (first !== undefined) bad(c, item, `same upstream as ${f.path}[${first}] (${u.url})`);
+    else seen.set(u.url, i);
+    out.push(u);
+  });
+  return out;
+}
+
+/** A DNS zone name for forwardZones: lower-cased, without the trailing dot; '.' is not allowed (that is `upstreams`). */
+const ZONE = /^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
+
+function readForwardZones(c: Ctx, f: Field): ForwardZone[] | undefined {
+  const list = items(c, f, 'zones with their upstreams ({zone, upstreams})');
+  if (list === undefined) return undefined;
+  const out: ForwardZone[] = [];
+  const seen = new Map<string, number>();
+  list.forEach((node, i) => {
+    const item = itemField(f, i, node);
+    if (!isMap(deref(c, node))) {
+      bad(c, item, `must be a mapping with zone and upstreams (got ${describe(c, node)})`);
+      return;
+    }
+    const get = section(c, item, KEYS.forwardZone);
+    const zf = get('zone');
+    const uf = get('upstreams');
+    if (zf.node === undefined) bad(c, zf, 'required');
+    if (uf.node === undefined) bad(c, uf, 'required');
+    const raw = readString(c, zf);
+    const zone = raw === undefined ? undefined : raw.toLowerCase().replace(/\.$/, '');
+    if (zone !== undefined && !ZONE.test(zone)) {
+      bad(c, zf, `must be a domain name such as 'corp.example' or '10.in-addr.arpa' (got '${raw ?? ''}')`);
+      return;
+    }
+    const upstreams = readUpstreams(c, uf);
+    if (zone === undefined || upstreams === undefined) return;
+    const first = seen.get(zone);
+    if (first !== undefined) bad(c, zf, `same zone as ${f.path}[${first}] ('${zone}')`);
+    else seen.set(zone, i);
+    out.push({ zone, upstreams });
+  });
+  return out;
+}
+
+/** A duration in whole seconds (a TTL), within [min, max] seconds. */
+function readSeconds(c: Ctx, f: Field, [min, max]: readonly [number, number]): number | undefined {
+  const ms = readDuration(c, f, [min * SECOND, max * SECOND]);
+  if (ms === undefined) return undefined;
+  if (ms % SECOND !== 0) {
+    bad(c, f, `must be a whole number of seconds, as DNS TTLs are (got '${String(scalarValue(c, f.node))}')`);
+    return undefined;
+  }
+  return ms / SECOND;
+}
+
 function readAllow(c: Ctx, f: Field): string[] | undefined {
   const list = items(c, f, "networks such as '10.0.0.0/8' or addresses");
   if (list === undefined) return undefined;
@@ -665,7 +767,7 @@ export function buildConfig(input: SchemaInput): SchemaResult {
   const d = DEFAULTS;
 
   const listen = readHostPorts(c, top('listen')) ?? d.listen;
-  const upstreams = readHostPorts(c, top('upstreams')) ?? d.upstreams;
+  const upstreams = readUpstreams(c, top('upstreams')) ?? d.upstreams;
 
   const fwd = section(c, top('forward'), KEYS.forward);
   const attemptTimeoutMs = readDuration(c, fwd('attemptTimeout'), LIMITS.attemptTimeoutMs);
@@ -757,11 +859,36 @@ export function buildConfig(input: SchemaInput): SchemaResult {
   const ins = section(c, top('inspection'), KEYS.inspection);
   const inspection = { cname: readBool(c, ins('cname')) ?? d.inspection.cname };
 
+  const ca = section(c, top('cache'), KEYS.cache);
+  const cache = {
+    enabled: readBool(c, ca('enabled')) ?? d.cache.enabled,
+    maxEntries: readInt(c, ca('maxEntries'), LIMITS.cacheEntries) ?? d.cache.maxEntries,
+    maxBytes: readInt(c, ca('maxBytes'), LIMITS.cacheBytes) ?? d.cache.maxBytes,
+    minTtlSec: readSeconds(c, ca('minTtl'), LIMITS.cacheTtlSec) ?? d.cache.minTtlSec,
+    maxTtlSec: readSeconds(c, ca('maxTtl'), LIMITS.cacheTtlSec) ?? d.cache.maxTtlSec,
+    maxNegativeTtlSec: readSeconds(c, ca('maxNegativeTtl'), LIMITS.cacheTtlSec) ?? d.cache.maxNegativeTtlSec,
+    serveStale: readBool(c, ca('serveStale')) ?? d.cache.serveStale,
+    staleMaxAgeSec: readSeconds(c, ca('staleMaxAge'), LIMITS.cacheTtlSec) ?? d.cache.staleMaxAgeSec,
+    prefetch: readBool(c, ca('prefetch')) ?? d.cache.prefetch,
+  };
+  if (cache.minTtlSec > cache.maxTtlSec) bad(c, ca('minTtl'), `must not be longer than cache.maxTtl (${cache.maxTtlSec}s)`);
+
+  const po = section(c, top('pool'), KEYS.pool);
+  const pool = {
+    strategy: readEnum(c, po('strategy'), POOL_STRATEGIES) ?? d.pool.strategy,
+    maxFails: readInt(c, po('maxFails'), LIMITS.maxFails) ?? d.pool.maxFails,
+    probeIntervalMs: readDuration(c, po('probeInterval'), LIMITS.probeIntervalMs) ?? d.pool.probeIntervalMs,
+    maxInFlight: readInt(c, po('maxInFlight'), LIMITS.maxInFlight) ?? d.pool.maxInFlight,
+  };
+  const forwardZones = readForwardZones(c, top('forwardZones')) ?? d.forwardZones;
+  const ec = section(c, top('ecs'), KEYS.ecs);
+  const ecs = { strip: readBool(c, ec('strip')) ?? d.ecs.strip };
+
   // Sections are read in a fixed order, not the file's; report in file order, as an editor would list them.
   if (c.problems.length > 0) return { ok: false, problems: [...c.problems].sort((a, b) => a.line - b.line) };
   const config: Config = {
     file: absFile, listen, upstreams, forward, access, sinkhole, lists, maxBadLines, edns, tcp, log, shutdown,
-    admin, shrinkGuard, clients, groups, antiBypass, inspection,
+    admin, shrinkGuard, clients, groups, antiBypass, inspection, cache, pool, forwardZones, ecs,
   };
   return { ok: true, config: deepFreeze(config) };
 }

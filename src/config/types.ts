@@ -7,6 +7,31 @@ export interface HostPort {
   readonly port: number;
 }
 
+/** How hradba talks to an upstream: plain DNS over UDP (TCP after truncation), TCP, DNS over TLS, DNS over HTTPS. */
+export type UpstreamTransport = 'udp' | 'tcp' | 'tls' | 'https';
+
+/** An upstream resolver as written in `upstreams` or `forwardZones[].upstreams` (src/upstream/upstream-url.ts). */
+export interface Upstream extends HostPort {
+  readonly transport: UpstreamTransport;
+  /** The name its TLS certificate must carry (tls, https); null for udp and tcp. */
+  readonly tlsName: string | null;
+  /** The HTTP path of a DoH upstream ('/dns-query'); null otherwise. */
+  readonly path: string | null;
+  /** Optional pin: base64 SHA-256 of the certificate's SubjectPublicKeyInfo (tls, https). */
+  readonly spkiPin: string | null;
+  /** The canonical spelling, used in logs and results. */
+  readonly url: string;
+}
+
+/** A conditional forwarding rule: names at or below `zone` go to these upstreams instead of the default ones. */
+export interface ForwardZone {
+  /** Lower-case, no trailing dot ('corp.example', '10.in-addr.arpa'). */
+  readonly zone: string;
+  readonly upstreams: readonly Upstream[];
+}
+
+export type PoolStrategy = 'sequential' | 'round-robin' | 'fastest';
+
 export type SinkholeMode = 'nxdomain' | 'nodata' | 'refused' | 'null' | 'ip';
 export type ListFormat = 'hradba' | 'plain' | 'hosts' | 'adblock' | 'rpz' | 'prefixes';
 /** enforce: matching names are sinkholed; log-only: they are answered normally and logged as 'would-sinkhole'. */
@@ -65,8 +90,8 @@ export interface Config {
   readonly file: string;
   /** Addresses served over both UDP and TCP. */
   readonly listen: readonly HostPort[];
-  /** Upstream resolvers, tried in order. */
-  readonly upstreams: readonly HostPort[];
+  /** Upstream resolvers, chosen by `pool.strategy`. */
+  readonly upstreams: readonly Upstream[];
   readonly forward: {
     /** Wait for one upstream attempt before the next upstream is tried. */
     readonly attemptTimeoutMs: number;
@@ -137,5 +162,36 @@ export interface Config {
     readonly enabled: boolean;
     /** Where it listens; loopback by default. */
     readonly listen: HostPort;
+  };
+  /** The answer cache. */
+  readonly cache: {
+    readonly enabled: boolean;
+    readonly maxEntries: number;
+    readonly maxBytes: number;
+    readonly minTtlSec: number;
+    readonly maxTtlSec: number;
+    readonly maxNegativeTtlSec: number;
+    /** RFC 8767: answer from expired entries when every upstream fails. */
+    readonly serveStale: boolean;
+    /** How long past expiry an entry may still be served stale. */
+    readonly staleMaxAgeSec: number;
+    /** Refresh popular entries shortly before they expire. */
+    readonly prefetch: boolean;
+  };
+  /** How the upstreams of a set are chosen and watched. */
+  readonly pool: {
+    readonly strategy: PoolStrategy;
+    /** Consecutive failures that mark an upstream down. */
+    readonly maxFails: number;
+    /** How often a down upstream is probed. */
+    readonly probeIntervalMs: number;
+    /** Queries in flight per upstream at most. */
+    readonly maxInFlight: number;
+  };
+  /** Conditional forwarding rules; the longest matching zone wins. */
+  readonly forwardZones: readonly ForwardZone[];
+  readonly ecs: {
+    /** Remove EDNS Client Subnet options from client queries before forwarding. */
+    readonly strip: boolean;
   };
 }

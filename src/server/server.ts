@@ -14,7 +14,7 @@ import { startUdpListener } from '../net/udp-listener.js';
 import { describeListenError } from './listen-errors.js';
 import { InFlight, createQueryHandler } from './query-handler.js';
 import { Reloader } from './reloader.js';
-import { buildSnapshot, type Snapshot } from './snapshot.js';
+import { buildSnapshot, type Snapshot, type SnapshotOptions } from './snapshot.js';
 
 export interface ServerOptions {
   readonly configFile: string;
@@ -31,6 +31,8 @@ export interface RunningServer {
   current(): Snapshot;
   /** reload re-reads config and lists; on any error the running snapshot stays in force. `force` skips the shrink guard. */
   reload(force?: boolean): Promise<void>;
+  /** flushCache empties the answer cache (SIGUSR1) and returns how many entries were dropped. */
+  flushCache(): number;
   /** shutdown stops accepting, lets in-flight queries finish (bounded by shutdown.grace) and closes upstreams. */
   shutdown(): Promise<void>;
 }
@@ -62,7 +64,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { log } = opts;
   const started = Date.now();
   const { metrics } = opts;
-  const first = await buildSnapshot(opts.initialConfig ?? (await loadEffectiveConfig(opts)), 1, undefined, { upstreamObserver: metrics?.upstream });
+  const hooks: SnapshotOptions = {
+    onHealth: (event, upstream, fails, lastError) => {
+      if (event === 'upstream-down') log.warn({ event, upstream: upstream.url, fails, error: lastError }, 'upstream marked down; probing it');
+      else log.info({ event, upstream: upstream.url }, 'upstream answers again');
+    },
+    ...(metrics === undefined ? {} : { upstreamObserver: metrics.upstream }),
+  };
+  const first = await buildSnapshot(opts.initialConfig ?? (await loadEffectiveConfig(opts)), 1, undefined, hooks);
   let snap = first.snapshot;
   for (const l of snap.policy.lists) {
     for (const p of l.problems) log.warn({ event: 'list-problem', list: l.info.id }, formatLocated(p));
@@ -110,7 +119,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     {
       event: 'listening',
       listeners: listeners.map((l) => l.description),
-      upstreams: snap.config.upstreams.map((u) => `${u.host}:${u.port}`),
+      upstreams: snap.config.upstreams.map((u) => u.url),
       policyVersion: snap.version,
       lists: listsSummary(snap),
       durationMs: Date.now() - started,
@@ -135,7 +144,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       ) {
         log.warn({ event: 'reload-restart-needed' }, "'listen', 'log.file' and 'admin' changes take effect at the next restart");
       }
-      const { snapshot, retired } = await buildSnapshot(config, version, snap, { force, upstreamObserver: metrics?.upstream });
+      const { snapshot, retired } = await buildSnapshot(config, version, snap, { ...hooks, force });
       snap = snapshot;
       metrics?.policyLoaded(policyFacts(snap), true);
       log.level = config.log.level;
@@ -182,11 +191,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (force) forceNext = true;
       return reloader.request();
     },
+    flushCache: () => {
+      const entries = snap.stage.flush();
+      log.info({ event: 'cache-flush', entries }, 'cache flushed');
+      return entries;
+    },
     shutdown: async () => {
       await reloader.settled();
       await Promise.all(listeners.map((l) => Promise.race([l.close(), inFlight.idle(snap.config.shutdown.graceMs)])));
       await inFlight.idle(snap.config.shutdown.graceMs);
-      await snap.forwarder.close();
+      await Promise.all([...new Set([snap.forwarder, ...snap.router.pools])].map((f) => f.close()));
     },
   };
 }

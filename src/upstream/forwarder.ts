@@ -4,11 +4,13 @@ import { FLAG2_TC, FLAG3_RCODE, RCODE } from '../dns/constants.js';
 import { HradbaError } from '../errors.js';
 import { createRandomSource, type RandomSource } from './random-source.js';
 import { startTcpExchange, type TcpExchange } from './tcp-exchange.js';
-import type { ForwardResult, Forwarder, ForwarderOptions, ForwarderStats, UpstreamObserver } from './types.js';
+import type { ForwardExchange, UdpForwarder, ForwardResult, Forwarder, ForwarderOptions, ForwarderStats, UpstreamObserver } from './types.js';
 import { UdpAttempt, UdpSocketPool, type UdpWaiter } from './udp-socket-pool.js';
 import { toUpstreamTarget, type UpstreamTarget } from './upstream-target.js';
 
-export type { ForwardFailure, ForwardResult, Forwarder, ForwarderOptions, ForwarderStats, UpstreamErrorReason, UpstreamObserver } from './types.js';
+const noop = (): void => {};
+
+export type { CancellableForwarder, ForwardExchange, UdpForwarder, ForwardFailure, ForwardResult, Forwarder, ForwarderOptions, ForwarderStats, UpstreamErrorReason, UpstreamObserver } from './types.js';
 
 const DEFAULT_SOCKET_MAX_QUERIES = 10_000;
 const DEFAULT_SOCKET_MAX_AGE_MS = 60_000;
@@ -65,6 +67,8 @@ class ForwardJob implements UdpWaiter {
     readonly query: Buffer,
     readonly questionEnd: number,
     private readonly deadline: number,
+    /** The one upstream this job may use (an upstream pool chooses upstreams itself), or -1 for all in order. */
+    private readonly pinned = -1,
   ) {
     this.promise = new Promise<ForwardResult>((resolve) => {
       this.resolve = resolve;
@@ -72,7 +76,7 @@ class ForwardJob implements UdpWaiter {
   }
 
   start(): void {
-    this.launch(0);
+    this.launch(this.pinned >= 0 ? this.pinned : 0);
   }
 
   /** Sends to upstream `index` under a fresh ID and socket, and arms the attempt timer. */
@@ -169,6 +173,8 @@ class ForwardJob implements UdpWaiter {
   private nextUpstream(): number {
     const n = this.core.targets.length;
     const failed = this.failedWithAnswer;
+    // Pinned: the "next" upstream is the same one again (a retransmission), unless it already answered with a failure.
+    if (this.pinned >= 0) return failed !== null && failed[this.pinned] === 1 ? -1 : this.pinned;
     for (let k = 1; k <= n; k++) {
       const i = (this.current + k) % n;
       if (failed === null || failed[i] === 0) return i;
@@ -214,7 +220,7 @@ function checkOptions(opts: ForwarderOptions): void {
 }
 
 /** Creates a forwarder; throws HRADBA_ERR_CONFIG for unusable options (no upstreams, non-IP hosts, bad numbers). */
-export function createForwarder(opts: ForwarderOptions): Forwarder {
+export function createForwarder(opts: ForwarderOptions): UdpForwarder {
   checkOptions(opts);
   const targets = opts.upstreams.map((hp, i) => toUpstreamTarget(hp, i));
   const stats: ForwarderStats = {
@@ -247,25 +253,36 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
   };
   let closing: Promise<void> | null = null;
 
+  const exchange = (query: Buffer, questionEnd: number, deadlineMs: number, pinned = -1): ForwardExchange => {
+    stats.queries++;
+    if (closing !== null) return { promise: Promise.resolve(CLOSED), cancel: noop };
+    if (
+      !Number.isInteger(questionEnd) ||
+      questionEnd < MIN_QUESTION_END ||
+      questionEnd > query.length ||
+      query.length > 65535
+    ) {
+      return { promise: Promise.resolve(BAD_QUERY), cancel: noop };
+    }
+    // The one copy: the client's buffer stays untouched while we rewrite the ID per attempt.
+    const job = new ForwardJob(core, Buffer.from(query), questionEnd, performance.now() + deadlineMs, pinned);
+    core.jobs.add(job);
+    job.start();
+    return { promise: job.promise, cancel: () => job.finish(CLOSED) };
+  };
+
   return {
     stats,
 
     forward(query: Buffer, questionEnd: number): Promise<ForwardResult> {
-      stats.queries++;
-      if (closing !== null) return Promise.resolve(CLOSED);
-      if (
-        !Number.isInteger(questionEnd) ||
-        questionEnd < MIN_QUESTION_END ||
-        questionEnd > query.length ||
-        query.length > 65535
-      ) {
-        return Promise.resolve(BAD_QUERY);
-      }
-      // The one copy: the client's buffer stays untouched while we rewrite the ID per attempt.
-      const job = new ForwardJob(core, Buffer.from(query), questionEnd, performance.now() + opts.deadlineMs);
-      core.jobs.add(job);
-      job.start();
-      return job.promise;
+      return exchange(query, questionEnd, opts.deadlineMs).promise;
+    },
+
+    exchange: (query, questionEnd, deadlineMs) => exchange(query, questionEnd, deadlineMs),
+
+    exchangeWith(index: number, query: Buffer, questionEnd: number, deadlineMs: number): ForwardExchange {
+      if (!Number.isInteger(index) || index < 0 || index >= targets.length) return { promise: Promise.resolve(BAD_QUERY), cancel: noop };
+      return exchange(query, questionEnd, deadlineMs, index);
     },
 
     close(): Promise<void> {

@@ -37,14 +37,16 @@ export type ForwardFailure =
   /** The forwarder was closed before or while forwarding. */
   | 'closed'
   /** The query or its questionEnd cannot be forwarded (too short, question out of bounds). */
-  | 'bad-query';
+  | 'bad-query'
+  /** Every upstream of the set is marked down (or at its in-flight bound): answered at once, without waiting. */
+  | 'all-down';
 
 /**
  * The outcome of one forwarding. `answer` is the upstream's message exactly as received (with the ID we chose,
  * not the client's): the caller rewrites ID and question case when it relays.
  */
 export type ForwardResult =
-  | { readonly ok: true; readonly answer: Buffer; readonly upstream: HostPort; readonly transport: 'udp' | 'tcp' }
+  | { readonly ok: true; readonly answer: Buffer; readonly upstream: HostPort; readonly transport: 'udp' | 'tcp' | 'tls' | 'https' }
   | { readonly ok: false; readonly reason: ForwardFailure };
 
 /** Running totals, for metrics and tests. */
@@ -66,6 +68,12 @@ export interface ForwarderStats {
   socketsClosed: number;
 }
 
+/** One forwarding that its starter may cancel (its promise then settles with `closed`). */
+export interface ForwardExchange {
+  readonly promise: Promise<ForwardResult>;
+  cancel(): void;
+}
+
 /** Forwards raw queries to the configured upstreams over UDP (TCP after truncation). */
 export interface Forwarder {
   /** Forwards `query` (the client's raw message; msg.subarray(12, questionEnd) is its question); never rejects. */
@@ -73,4 +81,16 @@ export interface Forwarder {
   /** Ends every pending forward with `closed` and closes all sockets. */
   close(): Promise<void>;
   readonly stats: Readonly<ForwarderStats>;
+}
+
+/** A forwarder whose single forwardings can be given their own deadline and cancelled (the UDP forwarder, the pool). */
+export interface CancellableForwarder extends Forwarder {
+  /** Like forward, with its own deadline and a way to cancel it. */
+  exchange(query: Buffer, questionEnd: number, deadlineMs: number): ForwardExchange;
+}
+
+/** The UDP forwarder can also be told to use one of its upstreams only, resending to it after each attempt timeout. */
+export interface UdpForwarder extends CancellableForwarder {
+  /** Like exchange, to upstream `index` only (its position in `upstreams`). */
+  exchangeWith(index: number, query: Buffer, questionEnd: number, deadlineMs: number): ForwardExchange;
 }

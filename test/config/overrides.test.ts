@@ -76,14 +76,17 @@ describe('applyOverrides', () => {
 
   it('replaces upstreams', () => {
     const cfg = applyOverrides(base, { upstream: ['198.51.100.1:5353', '2001:db8::1'] });
-    expect(cfg.upstreams).toEqual([{ host: '198.51.100.1', port: 5353 }, { host: '2001:db8::1', port: 53 }]);
+    expect(cfg.upstreams.map((u) => ({ host: u.host, port: u.port, transport: u.transport }))).toEqual([
+      { host: '198.51.100.1', port: 5353, transport: 'udp' },
+      { host: '2001:db8::1', port: 53, transport: 'udp' },
+    ]);
     expect(cfg.listen).toEqual(base.listen);
   });
 
   it('replaces both', () => {
     const cfg = applyOverrides(base, { listen: ['127.0.0.2:53'], upstream: ['198.51.100.1'] });
     expect(cfg.listen).toEqual([{ host: '127.0.0.2', port: 53 }]);
-    expect(cfg.upstreams).toEqual([{ host: '198.51.100.1', port: 53 }]);
+    expect(cfg.upstreams.map((u) => u.url)).toEqual(['udp://198.51.100.1:53']);
   });
 
   it('--admin turns the admin endpoint on at the address', () => {

@@ -6,7 +6,7 @@ import type { Config } from '../../src/config/types.js';
 import { formatLocated, HradbaError } from '../../src/errors.js';
 
 const FILE = '/cfg/hradba.yaml';
-const TOP_KEYS = 'listen, upstreams, forward, access, sinkhole, lists, maxBadLines, edns, tcp, log, shutdown, admin, shrinkGuard, clients, groups, antiBypass, inspection';
+const TOP_KEYS = 'listen, upstreams, forward, access, sinkhole, lists, maxBadLines, edns, tcp, log, shutdown, admin, shrinkGuard, clients, groups, antiBypass, inspection, cache, pool, forwardZones, ecs';
 const NOT_A_DURATION = "is not a duration: write a number and a unit (ms, s, m, h), e.g. '5s' or '250ms'";
 const BASIS = [
   '    basis:',
@@ -216,7 +216,10 @@ describe('config defaults', () => {
   it('has the values of the shared brief', () => {
     expect(DEFAULTS).toEqual({
       listen: [{ host: '127.0.0.1', port: 5353 }, { host: '::1', port: 5353 }],
-      upstreams: [{ host: '9.9.9.9', port: 53 }, { host: '149.112.112.112', port: 53 }],
+      upstreams: [
+        { host: '9.9.9.9', port: 53, transport: 'udp', tlsName: null, path: null, spkiPin: null, url: 'udp://9.9.9.9:53' },
+        { host: '149.112.112.112', port: 53, transport: 'udp', tlsName: null, path: null, spkiPin: null, url: 'udp://149.112.112.112:53' },
+      ],
       forward: { attemptTimeoutMs: 1500, deadlineMs: 4000, socketPool: 16 },
       access: {
         allow: ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', 'fc00::/7', 'fe80::/10'],
@@ -235,6 +238,20 @@ describe('config defaults', () => {
       groups: [],
       antiBypass: { firefoxCanary: true, icloudPrivateRelay: true, ddr: true, dohProviders: false },
       inspection: { cname: true },
+      cache: {
+        enabled: true,
+        maxEntries: 100000,
+        maxBytes: 67108864,
+        minTtlSec: 0,
+        maxTtlSec: 86400,
+        maxNegativeTtlSec: 3600,
+        serveStale: false,
+        staleMaxAgeSec: 86400,
+        prefetch: true,
+      },
+      pool: { strategy: 'sequential', maxFails: 3, probeIntervalMs: 5000, maxInFlight: 1000 },
+      forwardZones: [],
+      ecs: { strip: true },
     });
   });
 
@@ -267,7 +284,10 @@ describe('config values', () => {
     expect(cfg).toEqual({
       file: FILE,
       listen: [{ host: '192.0.2.10', port: 53 }, { host: '2001:db8::10', port: 5300 }, { host: '::1', port: 53 }],
-      upstreams: [{ host: '192.0.2.53', port: 5353 }, { host: '2001:db8::53', port: 53 }],
+      upstreams: [
+        { host: '192.0.2.53', port: 5353, transport: 'udp', tlsName: null, path: null, spkiPin: null, url: 'udp://192.0.2.53:5353' },
+        { host: '2001:db8::53', port: 53, transport: 'udp', tlsName: null, path: null, spkiPin: null, url: 'udp://[2001:db8::53]:53' },
+      ],
       forward: { attemptTimeoutMs: 250, deadlineMs: 1500, socketPool: 4 },
       access: { allow: ['192.0.2.0/24', '2001:db8::/32', '198.51.100.7'], action: 'drop' },
       sinkhole: { mode: 'ip', ttlSec: 300, ipv4: '192.0.2.80', ipv6: '2001:db8::80', ede: false },
@@ -283,6 +303,10 @@ describe('config values', () => {
       groups: [],
       antiBypass: { firefoxCanary: true, icloudPrivateRelay: true, ddr: true, dohProviders: false },
       inspection: { cname: true },
+      cache: DEFAULTS.cache,
+      pool: DEFAULTS.pool,
+      forwardZones: [],
+      ecs: DEFAULTS.ecs,
     } satisfies Config);
   });
 

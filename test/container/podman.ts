@@ -4,11 +4,15 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { REPO_ROOT } from '../helpers/paths.js';
 
+/** The machine's shared tools sit beside the checkout (`../shared/tools`), on CI machines as on developers'. */
+const SHARED_TOOLS = resolve(REPO_ROOT, '..', 'shared', 'tools');
 /** The wrapper around podman (`container build|run|kill|logs|rm|healthcheck run`); HRADBA_CONTAINER overrides it. */
-export const CONTAINER = process.env['HRADBA_CONTAINER'] ?? '/work/shared/tools/container';
+export const CONTAINER = process.env['HRADBA_CONTAINER'] ?? resolve(SHARED_TOOLS, 'container');
 /** Builds the local node:24-bookworm-slim base image when it is missing; HRADBA_CONTAINER_BASE_IMAGE overrides it. */
-export const BASE_IMAGE_TOOL = process.env['HRADBA_CONTAINER_BASE_IMAGE'] ?? '/work/shared/tools/container-base-image';
+export const BASE_IMAGE_TOOL = process.env['HRADBA_CONTAINER_BASE_IMAGE'] ?? resolve(SHARED_TOOLS, 'container-base-image');
 
 export interface Run {
   readonly code: number;

@@ -9,7 +9,7 @@ import { startNsd, type NsdServer } from '../helpers/nsd.js';
 import { runCli } from '../helpers/run-cli.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 import { TEST_LIST, testConfig, testvendorList } from '../helpers/test-config.js';
-import { startUnbound, type UnboundServer } from '../helpers/unbound.js';
+import { startUnbound, type UnboundServer } from '../helpers/unbound-rpz.js';
 
 const EXTRA_LIST = '||example.net^\n@@||ns1.example.net^\n';
 
