@@ -185,7 +185,11 @@ describe('the hradba container image', () => {
     expect(value('hradba_queries_total{transport="udp",outcome="sinkholed"}')).toBeGreaterThan(100);
     expect(value('hradba_queries_total{transport="tcp",outcome="forwarded"}')).toBeGreaterThanOrEqual(1);
     expect(value('hradba_sinkholed_total{vendor="testvendor",list="testvendor"}')).toBeGreaterThan(100);
-    expect(value(`hradba_upstream_response_seconds_count{upstream="127.0.0.1:${NSD_PORT}"}`)).toBeGreaterThan(100);
+    // About 200 allowed queries were answered, but the cache sent only the first of each name upstream.
+    expect(value('hradba_queries_total{transport="udp",outcome="forwarded"}')).toBeGreaterThan(100);
+    const upstreamAnswers = value(`hradba_upstream_response_seconds_count{upstream="127.0.0.1:${NSD_PORT}"}`);
+    expect(upstreamAnswers).toBeGreaterThanOrEqual(1);
+    expect(upstreamAnswers).toBeLessThan(10);
     expect(value('hradba_reloads_total{result="ok"}')).toBe(1);
     expect(value('hradba_policy_version')).toBe(2);
     expect(value('hradba_list_entries{list="testvendor"}')).toBe(3);
