@@ -24,7 +24,7 @@ const program = new Command()
   .showHelpAfterError()
   .addHelpText(
     'after',
-    '\nSignals (serve): SIGHUP reloads config and lists; SIGUSR2 reloads once without the shrink guard;\n' +
+    '\nSignals (serve): SIGHUP reloads config and lists; SIGUSR2 reloads once without the shrink guard; SIGUSR1 empties the answer cache;\n' +
       'SIGTERM/SIGINT finish queries in progress and exit 0.\n' +
       'Exit codes: 0 ok, 1 runtime failure (e.g. port in use), 2 usage, 70 internal error, 78 invalid config or list.',
   );
