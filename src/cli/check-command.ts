@@ -29,10 +29,12 @@ export async function check(configFile: string, out: NodeJS.WritableStream = pro
         list.enabled ? 'yes' : 'no',
         String(loaded.entries.length),
         String(loaded.problems.length),
-        loaded.info.vendorName,
-        basis === undefined ? '' : `${basis.authority} (${basis.date})`,
+        loaded.info.vendor,
+        basis === undefined ? '' : `${basis.date} ${shorten(basis.authority, 60)}`,
       ]);
       for (const p of loaded.problems) out.write(`warning: ${formatLocated(p)}\n`);
+      const due = reviewOverdue(list.review, new Date());
+      if (due !== null) out.write(`warning: ${config.file}: list '${loaded.info.id}' (${list.file}) was due for review on ${due}; check its entries and basis, then move its 'review' date\n`);
     } catch (err) {
       failed = true;
       rows.push([list.id ?? list.file, list.enabled ? 'yes' : 'no', 'FAILED', '', '', '']);
@@ -55,6 +57,19 @@ export async function check(configFile: string, out: NodeJS.WritableStream = pro
     return EXIT.CONFIG;
   }
   return EXIT.OK;
+}
+
+/** shorten cuts a long name for a table cell, marking the cut. */
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** reviewOverdue returns the review date when it has passed (a partial date counts to its end), else null. */
+export function reviewOverdue(review: string | undefined, now: Date): string | null {
+  if (review === undefined) return null;
+  // '2026' means by the end of 2026, '2026-06' by the end of June: compare with the date padded to its last day.
+  const end = review.length === 4 ? `${review}-12-31` : review.length === 7 ? `${review}-31` : review;
+  return now.toISOString().slice(0, 10) > end ? review : null;
 }
 
 /** formatTable aligns rows into columns; the first row is the header. */

@@ -1,9 +1,15 @@
 /** `hradba explain`: says whether a name would be blocked for a client, by which entry, list, vendor and legal basis. */
+import { isIP } from 'node:net';
 import { compileAcl } from '../access/acl.js';
 import { loadConfig } from '../config/load.js';
+import { longestZone } from '../upstream/forward-router.js';
 import { isLocalZone } from '../dns/local-zone.js';
 import { normalizeDomain } from '../policy/domain-name.js';
-import { buildPolicy } from '../policy/policy.js';
+import { activeException, type ExceptionRule } from '../policy/client-groups.js';
+import { compileGroupPolicy } from '../policy/group-policy.js';
+import { buildPolicy, type Policy } from '../policy/policy.js';
+import { addressBytes } from '../policy/prefix-table.js';
+import { decide } from '../policy/verdict.js';
 import type { PolicyEntry } from '../policy/types.js';
 import { problemsOf } from '../server/server.js';
 import { EXIT } from './exit-codes.js';
@@ -26,23 +32,30 @@ function describeEntry(e: PolicyEntry): Record<string, unknown> {
   };
 }
 
+/** loadForExplain loads config, policy and group policy as the server would, or prints why not and returns null. */
+async function loadForExplain(configFile: string, out: NodeJS.WritableStream) {
+  try {
+    const config = await loadConfig(configFile);
+    const policy: Policy = await buildPolicy(config.lists, config.maxBadLines, 1);
+    return { config, policy, compiled: compileGroupPolicy(config, policy) };
+  } catch (err) {
+    out.write(`hradba: cannot load ${configFile}\n`);
+    for (const line of problemsOf(err)) out.write(`  ${line}\n`);
+    return null;
+  }
+}
+
 /** explain prints the verdict and returns the exit code (0 whatever the verdict; non-zero only on errors). */
 export async function explain(domain: string, opts: ExplainOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  if (isIP(domain) !== 0) return explainAddress(domain, opts, out);
   const name = normalizeDomain(domain);
   if (typeof name !== 'string') {
     out.write(`hradba: '${domain}' is not a domain name: ${name.error}\n`);
     return EXIT.USAGE;
   }
-  let config;
-  let policy;
-  try {
-    config = await loadConfig(opts.config);
-    policy = await buildPolicy(config.lists, config.maxBadLines, 1);
-  } catch (err) {
-    out.write(`hradba: cannot load ${opts.config}\n`);
-    for (const line of problemsOf(err)) out.write(`  ${line}\n`);
-    return EXIT.CONFIG;
-  }
+  const loaded = await loadForExplain(opts.config, out);
+  if (loaded === null) return EXIT.CONFIG;
+  const { config, policy, compiled } = loaded;
 
   const verdict: Record<string, unknown> = { name };
   if (opts.client !== undefined) {
@@ -51,18 +64,54 @@ export async function explain(domain: string, opts: ExplainOptions, out: NodeJS.
     verdict.clientAllowed = allowed;
     if (!allowed) verdict.clientAnswer = config.access.action === 'drop' ? 'dropped (no answer)' : 'REFUSED';
   }
-  const winner = policy.match(name);
-  const all = policy.matchAll(name);
-  if (winner !== undefined) {
+  // The client's group decides which lists count and which exceptions apply; without --client, the default group.
+  const who = opts.client === undefined ? { name: null, group: compiled.groups.defaultGroup } : compiled.groups.identify(opts.client);
+  const nowMs = Date.now();
+  const expired: ExceptionRule[] = [];
+  const v = decide({ policy, bypass: compiled.bypass }, who.group, name, nowMs, (r) => expired.push(r));
+  verdict.group = who.group.name;
+  if (who.name !== null) verdict.clientName = who.name;
+  const allEntries = policy.matchAll(name);
+  const notForGroup = allEntries.filter((e) => who.group.lists !== null && !who.group.lists.has(e.list.id));
+  const all = allEntries.filter((e) => !notForGroup.includes(e));
+  const winner = v.kind === 'block' ? v.entry : v.kind === 'exception' && v.overridden.kind === 'block' ? v.overridden.entry : undefined;
+  const exception = v.kind === 'exception' ? v.exception : activeException(who.group, name, nowMs);
+  const bypassRule = v.kind === 'bypass' ? v.rule : v.kind === 'exception' && v.overridden.kind === 'bypass' ? v.overridden.rule : compiled.bypass.match(name);
+  const logOnly = all.find((e) => e.list.mode === 'log-only');
+  if (notForGroup.length > 0) verdict.notEnforcedForGroup = notForGroup.map(describeEntry);
+  if (exception !== undefined) verdict.exception = { domain: exception.domain, reason: exception.reason, expires: exception.expires, group: exception.group };
+  if (expired.length > 0) verdict.expiredExceptions = expired.map((r) => ({ domain: r.domain, reason: r.reason, expires: r.expires }));
+  if (bypassRule !== undefined) verdict.bypassSignal = { signal: bypassRule.key, name: bypassRule.domain, answer: bypassRule.answer, why: bypassRule.why };
+  if (logOnly !== undefined) verdict.logOnly = describeEntry(logOnly);
+  if (v.kind === 'exception') {
+    verdict.verdict = 'allowed by exception';
+    verdict.won = `exception for ${v.exception.domain} in group ${v.exception.group}`;
+    if (winner !== undefined) verdict.overridden = describeEntry(winner);
+    verdict.answer = `forwarded to ${config.upstreams.map((u) => `${u.host}:${u.port}`).join(', ')}`;
+  } else if (v.kind === 'bypass') {
+    verdict.verdict = 'bypass signal';
+    verdict.answer = v.rule.answer;
+    verdict.won = `anti-bypass signal ${v.rule.key}`;
+  } else if (v.kind === 'log-only') {
+    verdict.verdict = 'allowed, would be sinkholed (log-only list)';
+    verdict.answer = `forwarded to ${config.upstreams.map((u) => `${u.host}:${u.port}`).join(', ')}`;
+  }
+  if (v.kind === 'block' && winner !== undefined) {
     verdict.verdict = 'blocked';
     verdict.answer = config.sinkhole.mode;
     verdict.matched = describeEntry(winner);
+    if (exception === undefined && expired.length > 0) verdict.won = 'the list entry: the exception has expired';
+    else verdict.won = `list entry ${winner.domain} of list ${winner.list.id}`;
     if (all.length > 1) verdict.alsoMatching = all.filter((e) => e !== winner).map(describeEntry);
-  } else {
-    const zone = isLocalZone(name);
+  } else if (verdict.verdict === undefined) {
+    const rule = longestZone(name, new Set(config.forwardZones.map((z) => z.zone)));
+    const zone = rule === null ? isLocalZone(name) : null;
     verdict.verdict = zone === null ? 'allowed' : 'answered locally';
     if (zone !== null) verdict.localZone = zone;
-    else verdict.answer = `forwarded to ${config.upstreams.map((u) => `${u.host}:${u.port}`).join(', ')}`;
+    else if (rule !== null) {
+      const upstreams = config.forwardZones.find((z) => z.zone === rule)?.upstreams ?? [];
+      verdict.answer = `forwarded (forwardZones: ${rule}) to ${upstreams.map((u) => u.url).join(', ')}`;
+    } else verdict.answer = `forwarded to ${config.upstreams.map((u) => u.url).join(', ')}`;
   }
   verdict.policy = policy.lists.map((l) => l.info.id);
 
@@ -74,7 +123,27 @@ export async function explain(domain: string, opts: ExplainOptions, out: NodeJS.
   if (opts.client !== undefined) {
     lines.push(verdict.clientAllowed === true ? `client ${opts.client}: allowed to query` : `client ${opts.client}: not in access.allow: ${String(verdict.clientAnswer)} (the name is not even looked up)`);
   }
-  if (winner !== undefined) {
+  lines.push(`group:   ${who.group.name}${who.name === null ? '' : ` (client ${who.name})`}`);
+  if (v.kind === 'exception') {
+    lines.push(`${name}: ALLOWED BY EXCEPTION (${String(verdict.answer)})`);
+    lines.push(`  exception: ${v.exception.domain} (and every subdomain), group ${v.exception.group}, config groups[].exceptions[${v.exception.index}]`);
+    lines.push(`  reason:    ${v.exception.reason}`);
+    lines.push(`  expires:   ${v.exception.expires ?? 'never'}`);
+    const o = v.overridden;
+    if (o.kind === 'bypass') lines.push(`  overrides: anti-bypass signal ${o.rule.key} (${o.rule.domain})`);
+    else lines.push(`  overrides: ${o.entry.exact ? `=${o.entry.domain}` : o.entry.domain} in list ${o.entry.list.id} (${o.entry.list.file}:${o.entry.line})${o.kind === 'log-only' ? ', log-only' : ''}; vendor ${o.entry.list.vendorName}`);
+    for (const b of o.kind === 'bypass' ? [] : o.entry.list.basis) lines.push(`  basis:     ${b.authority}, ${b.date}: ${b.title} <${b.url}>`);
+    lines.push('  won:       the exception (an exception in force wins over a block in the same group)');
+  } else if (v.kind === 'bypass') {
+    lines.push(`${name}: BYPASS SIGNAL (answer: ${v.rule.answer}), logged as a bypass attempt`);
+    lines.push(`  signal:  antiBypass.${v.rule.key}: ${v.rule.why}`);
+  } else if (v.kind === 'log-only') {
+    lines.push(`${name}: allowed, WOULD BE SINKHOLED by a log-only list (logged as would-sinkhole)`);
+    lines.push(`  entry:   ${v.entry.exact ? `=${v.entry.domain}` : v.entry.domain} in list ${v.entry.list.id} (${v.entry.list.file}:${v.entry.line})`);
+  }
+  for (const r of expired) lines.push(`  expired exception: ${r.domain} (group ${r.group}, expired ${r.expires ?? '?'}): ${r.reason}; no longer applies`);
+  for (const e of notForGroup) lines.push(`  not enforced for group ${who.group.name}: ${e.domain} in list ${e.list.id} (${e.list.file}:${e.line})`);
+  if (v.kind === 'block' && winner !== undefined) {
     lines.push(`${name}: BLOCKED (answer: ${config.sinkhole.mode})`);
     lines.push(`  entry:   ${winner.exact ? `=${winner.domain} (this name only)` : `${winner.domain} (and every subdomain)`}`);
     lines.push(`  list:    ${winner.list.id} (${winner.list.file}:${winner.line})`);
@@ -83,12 +152,47 @@ export async function explain(domain: string, opts: ExplainOptions, out: NodeJS.
     for (const e of all) {
       if (e !== winner) lines.push(`  also matched, less specific: ${e.domain} in list ${e.list.id} (${e.list.file}:${e.line})`);
     }
+    lines.push(`  won:     ${String(verdict.won)}`);
+  } else if (v.kind !== 'allow') {
+    // Said above.
   } else if (verdict.verdict === 'answered locally') {
     lines.push(`${name}: allowed, answered locally (zone ${String(verdict.localZone)}), never forwarded`);
   } else {
     lines.push(`${name}: allowed, ${String(verdict.answer)}`);
   }
   lines.push(`enforced lists: ${policy.lists.map((l) => `${l.info.id} (${l.entries})`).join(', ') || 'none'}`);
+  out.write(`${lines.join('\n')}\n`);
+  return EXIT.OK;
+}
+
+/** explainAddress says which prefix lists would sinkhole an answer holding this address (answer-IP inspection). */
+async function explainAddress(address: string, opts: ExplainOptions, out: NodeJS.WritableStream): Promise<number> {
+  const loaded = await loadForExplain(opts.config, out);
+  if (loaded === null) return EXIT.CONFIG;
+  const { policy, compiled } = loaded;
+  const parsed = addressBytes(address);
+  const group = opts.client === undefined ? compiled.groups.defaultGroup : compiled.groups.identify(opts.client).group;
+  const all = parsed === null ? [] : policy.matchAddress(parsed.bytes, parsed.v4);
+  const applies = all.filter((e) => group.lists === null || group.lists.has(e.list.id));
+  const winner = applies.find((e) => e.list.mode !== 'log-only');
+  const verdict = {
+    address,
+    group: group.name,
+    verdict: winner !== undefined ? 'an answer holding it is sinkholed' : applies.length > 0 ? 'would be sinkholed (log-only list)' : 'not in any enforced prefix list',
+    matched: applies.map(describeEntry),
+    notEnforcedForGroup: all.filter((e) => !applies.includes(e)).map(describeEntry),
+  };
+  if (opts.json === true) {
+    out.write(`${JSON.stringify(verdict, null, 2)}\n`);
+    return EXIT.OK;
+  }
+  const lines = [`${address}: ${verdict.verdict} (group ${group.name}; prefix lists: ${policy.prefixCount} networks)`];
+  for (const e of applies) {
+    lines.push(`  network: ${e.domain} in list ${e.list.id} (${e.list.file}:${e.line})${e.list.mode === 'log-only' ? ', log-only' : ''}`);
+    lines.push(`  vendor:  ${e.list.vendorName} (${e.list.vendor})`);
+    for (const b of e.list.basis) lines.push(`  basis:   ${b.authority}, ${b.date}: ${b.title} <${b.url}>`);
+  }
+  for (const e of all) if (!applies.includes(e)) lines.push(`  not enforced for group ${group.name}: ${e.domain} in list ${e.list.id}`);
   out.write(`${lines.join('\n')}\n`);
   return EXIT.OK;
 }

@@ -2,26 +2,37 @@
 import { loadConfig } from '../config/load.js';
 import { applyOverrides, type Overrides } from '../config/overrides.js';
 import type { Config } from '../config/types.js';
+import { startAdminServer, type AdminServer } from '../admin/admin-server.js';
+import { createReadiness } from '../admin/readiness.js';
 import { HradbaError } from '../errors.js';
+import { createMetrics } from '../metrics/metrics.js';
 import { createLogger, type AppLogger } from '../log/logger.js';
 import { problemsOf, startServer, type RunningServer } from '../server/server.js';
 import { EXIT } from './exit-codes.js';
+import { packageVersion } from './version.js';
 
 export interface ServeOptions {
   readonly config: string;
   readonly listen?: string[];
   readonly upstream?: string[];
+  readonly admin?: string;
 }
 
 /** printProblems writes every problem on its own stderr line, ready for an editor or a log collector. */
 function printProblems(headline: string, err: unknown): void {
+  const lines = problemsOf(err);
+  // One problem is one line (what an orchestrator shows as the reason); several get a line each below the headline.
+  if (lines.length === 1) {
+    process.stderr.write(`hradba: ${headline}: ${lines[0]}\n`);
+    return;
+  }
   process.stderr.write(`hradba: ${headline}\n`);
-  for (const line of problemsOf(err)) process.stderr.write(`  ${line}\n`);
+  for (const line of lines) process.stderr.write(`  ${line}\n`);
 }
 
 /** serve starts the resolver and installs the signal handlers; it never returns while serving. */
 export async function serve(opts: ServeOptions): Promise<void> {
-  const overrides: Overrides = { listen: opts.listen, upstream: opts.upstream };
+  const overrides: Overrides = { listen: opts.listen, upstream: opts.upstream, admin: opts.admin };
   let config: Config;
   try {
     config = applyOverrides(await loadConfig(opts.config), overrides);
@@ -49,6 +60,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   // Signal handlers go in before the first socket is bound: Node's default for SIGHUP is to terminate, so a
   // reload asked for right after the listening line must never find the process without them.
   let running: RunningServer | null = null;
+  let admin: AdminServer | null = null;
   let reloadWanted = false;
   let stopWanted: NodeJS.Signals | null = null;
   let stopping = false;
@@ -61,8 +73,9 @@ export async function serve(opts: ServeOptions): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ event: 'shutdown-requested', signal }, `${signal}: finishing queries in progress`);
-    void running
-      .shutdown()
+    const server = running;
+    void (admin === null ? Promise.resolve() : admin.close())
+      .then(() => server.shutdown())
       .catch((err: unknown) => log.error({ err }, 'error during shutdown'))
       .then(async () => {
         log.info({ event: 'shutdown' }, 'stopped');
@@ -79,11 +92,35 @@ export async function serve(opts: ServeOptions): Promise<void> {
     log.info({ event: 'reload-requested' }, 'SIGHUP: reloading config and lists');
     void running.reload();
   });
+  // SIGUSR2: a forced reload, the operator's explicit "yes, this list really shrank" (skips the shrink guard).
+  process.on('SIGUSR2', () => {
+    if (running === null) return;
+    log.warn({ event: 'reload-requested', forced: true }, 'SIGUSR2: forced reload (shrink guard off for this reload)');
+    void running.reload(true);
+  });
+  // SIGUSR1 empties the answer cache (e.g. after an upstream served a wrong answer); the policy is untouched.
+  process.on('SIGUSR1', () => {
+    if (running !== null) running.flushCache();
+  });
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 
+  const metrics = createMetrics({ version: packageVersion() });
   try {
-    running = await startServer({ configFile: opts.config, overrides, log, initialConfig: config });
+    const server = await startServer({ configFile: opts.config, overrides, log, initialConfig: config, metrics });
+    if (config.admin.enabled) {
+      admin = await startAdminServer(config.admin.listen, {
+        registry: metrics.registry,
+        readiness: createReadiness({ forwarder: () => server.current().forwarder, lastUpstreamAnswerMs: metrics.lastUpstreamAnswerMs }),
+      }).catch(async (err: unknown) => {
+        // The DNS side is already bound: release it before exiting, so a restart finds the ports free.
+        await server.shutdown();
+        throw err;
+      });
+      log.info({ event: 'admin-listening', address: admin.description }, 'admin endpoint: /healthz /readyz /metrics');
+    }
+    // Only now do signals act on the server: one arriving while the admin endpoint binds waits for it.
+    running = server;
   } catch (err) {
     const code = err instanceof HradbaError && err.code === 'HRADBA_ERR_LISTEN' ? EXIT.FAILURE : EXIT.CONFIG;
     log.fatal({ event: 'start-failed', errors: problemsOf(err) }, 'cannot start');

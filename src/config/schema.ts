@@ -4,17 +4,21 @@ import { dirname, resolve } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, Scalar, type Document, type LineCounter } from 'yaml';
 import { parseCidr } from '../access/cidr.js';
 import type { Located } from '../errors.js';
+import { normalizeDomain } from '../policy/domain-name.js';
 import type { Basis } from '../policy/types.js';
 import { deepFreeze } from './deep-freeze.js';
 import { durationOrError, formatDuration } from './duration.js';
 import { formatHostPort, hostPortOrError } from './host-port.js';
-import type { Config, HostPort, ListConfig } from './types.js';
+import { upstreamOrError } from '../upstream/upstream-url.js';
+import type { ClientConfig, Config, ExceptionConfig, ForwardZone, GroupConfig, HostPort, ListConfig, Upstream } from './types.js';
 
 export const SINKHOLE_MODES = ['nxdomain', 'nodata', 'refused', 'null', 'ip'] as const;
-export const LIST_FORMATS = ['hradba', 'plain', 'hosts'] as const;
+export const LIST_FORMATS = ['hradba', 'plain', 'hosts', 'adblock', 'rpz', 'prefixes'] as const;
 export const LIST_MATCH = ['suffix', 'exact'] as const;
+export const LIST_MODES = ['enforce', 'log-only'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export const ACCESS_ACTIONS = ['refuse', 'drop'] as const;
+export const POOL_STRATEGIES = ['sequential', 'round-robin', 'fastest'] as const;
 
 /** Port assumed when a listen or upstream address has none. */
 export const DNS_PORT = 53;
@@ -30,8 +34,8 @@ export const DEFAULTS: Omit<Config, 'file'> = deepFreeze({
     { host: '::1', port: 5353 },
   ],
   upstreams: [
-    { host: '9.9.9.9', port: 53 },
-    { host: '149.112.112.112', port: 53 },
+    { host: '9.9.9.9', port: 53, transport: 'udp', tlsName: null, path: null, spkiPin: null, url: 'udp://9.9.9.9:53' },
+    { host: '149.112.112.112', port: 53, transport: 'udp', tlsName: null, path: null, spkiPin: null, url: 'udp://149.112.112.112:53' },
   ],
   forward: { attemptTimeoutMs: 1_500, deadlineMs: 4 * SECOND, socketPool: 16 },
   access: {
@@ -46,6 +50,27 @@ export const DEFAULTS: Omit<Config, 'file'> = deepFreeze({
   tcp: { idleTimeoutMs: 10 * SECOND, maxConnections: 1_000, maxPipelined: 100 },
   log: { level: 'info', file: null, queries: false },
   shutdown: { graceMs: 5 * SECOND },
+  // Off by default: metrics reveal traffic volumes, so an operator turns them on knowingly; loopback unless told.
+  admin: { enabled: false, listen: { host: '127.0.0.1', port: 9153 } },
+  shrinkGuard: 50,
+  clients: [],
+  groups: [],
+  antiBypass: { firefoxCanary: true, icloudPrivateRelay: true, ddr: true, dohProviders: false },
+  inspection: { cname: true },
+  cache: {
+    enabled: true,
+    maxEntries: 100_000,
+    maxBytes: 64 * 1024 * 1024,
+    minTtlSec: 0,
+    maxTtlSec: 86_400,
+    maxNegativeTtlSec: 3_600,
+    serveStale: false,
+    staleMaxAgeSec: 86_400,
+    prefetch: true,
+  },
+  pool: { strategy: 'sequential', maxFails: 3, probeIntervalMs: 5 * SECOND, maxInFlight: 1_000 },
+  forwardZones: [],
+  ecs: { strip: true },
 });
 
 /** Limits on numeric and duration values: [min, max], inclusive. */
@@ -60,19 +85,36 @@ export const LIMITS = {
   maxConnections: [1, 100_000],
   maxPipelined: [1, 65_535],
   graceMs: [0, 10 * MINUTE],
+  shrinkGuard: [0, 100],
+  cacheEntries: [1, 100_000_000],
+  cacheBytes: [65_536, 64 * 1024 * 1024 * 1024],
+  cacheTtlSec: [0, 7 * 86_400],
+  maxFails: [1, 1_000],
+  probeIntervalMs: [100, HOUR],
+  maxInFlight: [1, 1_000_000],
 } as const satisfies Record<string, readonly [number, number]>;
 
 const KEYS = {
-  top: ['listen', 'upstreams', 'forward', 'access', 'sinkhole', 'lists', 'maxBadLines', 'edns', 'tcp', 'log', 'shutdown'],
+  top: ['listen', 'upstreams', 'forward', 'access', 'sinkhole', 'lists', 'maxBadLines', 'edns', 'tcp', 'log', 'shutdown', 'admin', 'shrinkGuard', 'clients', 'groups', 'antiBypass', 'inspection', 'cache', 'pool', 'forwardZones', 'ecs'],
   forward: ['attemptTimeout', 'deadline', 'socketPool'],
   access: ['allow', 'action'],
   sinkhole: ['mode', 'ttl', 'ipv4', 'ipv6', 'ede'],
-  list: ['file', 'enabled', 'format', 'match', 'id', 'vendor', 'vendorName', 'basis'],
+  list: ['file', 'enabled', 'format', 'match', 'id', 'vendor', 'vendorName', 'basis', 'mandatory', 'mode', 'review'],
   basis: ['authority', 'date', 'title', 'url'],
   edns: ['udpSize'],
   tcp: ['idleTimeout', 'maxConnections', 'maxPipelined'],
   log: ['level', 'file', 'queries'],
   shutdown: ['grace'],
+  admin: ['enabled', 'listen'],
+  clients: ['name', 'address'],
+  groups: ['name', 'clients', 'lists', 'exceptions'],
+  exceptions: ['domain', 'reason', 'expires'],
+  antiBypass: ['firefoxCanary', 'icloudPrivateRelay', 'ddr', 'dohProviders'],
+  inspection: ['cname'],
+  cache: ['enabled', 'maxEntries', 'maxBytes', 'minTtl', 'maxTtl', 'maxNegativeTtl', 'serveStale', 'staleMaxAge', 'prefetch'],
+  pool: ['strategy', 'maxFails', 'probeInterval', 'maxInFlight'],
+  forwardZone: ['zone', 'upstreams'],
+  ecs: ['strip'],
 } as const;
 
 /** Every key path the schema knows ('sinkhole.mode', 'lists[].basis[].url'), for documentation checks. */
@@ -81,6 +123,11 @@ export const CONFIG_KEYS: readonly string[] = Object.freeze(
     if (k === 'lists') {
       return ['lists', ...KEYS.list.map((l) => `lists[].${l}`), ...KEYS.basis.map((b) => `lists[].basis[].${b}`)];
     }
+    if (k === 'clients') return ['clients', ...KEYS.clients.map((l) => `clients[].${l}`)];
+    if (k === 'groups') {
+      return ['groups', ...KEYS.groups.map((l) => `groups[].${l}`), ...KEYS.exceptions.map((e) => `groups[].exceptions[].${e}`)];
+    }
+    if (k === 'forwardZones') return ['forwardZones', ...KEYS.forwardZone.map((z) => `forwardZones[].${z}`)];
     const sub: readonly string[] | undefined = (KEYS as Record<string, readonly string[]>)[k];
     return sub === undefined ? [k] : [k, ...sub.map((s) => `${k}.${s}`)];
   }),
@@ -356,6 +403,101 @@ function readHostPorts(c: Ctx, f: Field): HostPort[] | undefined {
   return out;
 }
 
+/** One address with a port (the admin endpoint has no default port to fall back on). */
+function readHostPort(c: Ctx, f: Field): HostPort | undefined {
+  if (f.node === undefined) return undefined;
+  const v = scalarValue(c, f.node);
+  if (typeof v !== 'string') {
+    bad(c, f, `must be an address with a port such as '127.0.0.1:9153' (got ${describe(c, f.node)})`);
+    return undefined;
+  }
+  const hp = hostPortOrError(v, 0);
+  if ('error' in hp) {
+    bad(c, f, hp.error);
+    return undefined;
+  }
+  if (hp.port === 0) {
+    bad(c, f, `needs a port, e.g. '${hp.host.includes(':') ? `[${hp.host}]` : hp.host}:9153'`);
+    return undefined;
+  }
+  return hp;
+}
+
+function readUpstreams(c: Ctx, f: Field): Upstream[] | undefined {
+  const list = items(c, f, "upstreams such as '192.0.2.53', 'tls://dns.example@192.0.2.53' or 'https://dns.example@192.0.2.53/dns-query'");
+  if (list === undefined) return undefined;
+  if (list.length === 0) {
+    bad(c, f, 'must list at least one upstream');
+    return undefined;
+  }
+  const out: Upstream[] = [];
+  const seen = new Map<string, number>();
+  list.forEach((node, i) => {
+    const item = itemField(f, i, node);
+    const v = scalarValue(c, node);
+    if (typeof v !== 'string') {
+      bad(c, item, `must be an upstream string such as '192.0.2.1:53' or 'tls://dns.example@192.0.2.1' (got ${describe(c, node)})`);
+      return;
+    }
+    const u = upstreamOrError(v);
+    if ('error' in u) {
+      bad(c, item, u.error);
+      return;
+    }
+    const first = seen.get(u.url);
+    if (first !== undefined) bad(c, item, `same upstream as ${f.path}[${first}] (${u.url})`);
+    else seen.set(u.url, i);
+    out.push(u);
+  });
+  return out;
+}
+
+/** A DNS zone name for forwardZones: lower-cased, without the trailing dot; '.' is not allowed (that is `upstreams`). */
+const ZONE = /^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
+
+function readForwardZones(c: Ctx, f: Field): ForwardZone[] | undefined {
+  const list = items(c, f, 'zones with their upstreams ({zone, upstreams})');
+  if (list === undefined) return undefined;
+  const out: ForwardZone[] = [];
+  const seen = new Map<string, number>();
+  list.forEach((node, i) => {
+    const item = itemField(f, i, node);
+    if (!isMap(deref(c, node))) {
+      bad(c, item, `must be a mapping with zone and upstreams (got ${describe(c, node)})`);
+      return;
+    }
+    const get = section(c, item, KEYS.forwardZone);
+    const zf = get('zone');
+    const uf = get('upstreams');
+    if (zf.node === undefined) bad(c, zf, 'required');
+    if (uf.node === undefined) bad(c, uf, 'required');
+    const raw = readString(c, zf);
+    const zone = raw === undefined ? undefined : raw.toLowerCase().replace(/\.$/, '');
+    if (zone !== undefined && !ZONE.test(zone)) {
+      bad(c, zf, `must be a domain name such as 'corp.example' or '10.in-addr.arpa' (got '${raw ?? ''}')`);
+      return;
+    }
+    const upstreams = readUpstreams(c, uf);
+    if (zone === undefined || upstreams === undefined) return;
+    const first = seen.get(zone);
+    if (first !== undefined) bad(c, zf, `same zone as ${f.path}[${first}] ('${zone}')`);
+    else seen.set(zone, i);
+    out.push({ zone, upstreams });
+  });
+  return out;
+}
+
+/** A duration in whole seconds (a TTL), within [min, max] seconds. */
+function readSeconds(c: Ctx, f: Field, [min, max]: readonly [number, number]): number | undefined {
+  const ms = readDuration(c, f, [min * SECOND, max * SECOND]);
+  if (ms === undefined) return undefined;
+  if (ms % SECOND !== 0) {
+    bad(c, f, `must be a whole number of seconds, as DNS TTLs are (got '${String(scalarValue(c, f.node))}')`);
+    return undefined;
+  }
+  return ms / SECOND;
+}
+
 function readAllow(c: Ctx, f: Field): string[] | undefined {
   const list = items(c, f, "networks such as '10.0.0.0/8' or addresses");
   if (list === undefined) return undefined;
@@ -440,9 +582,12 @@ function readList(c: Ctx, item: Field): ListConfig | undefined {
   const vendor = readId(c, get('vendor'));
   const vendorName = readString(c, get('vendorName'));
   const basis = readBasis(c, get('basis'));
+  const mandatory = readBool(c, get('mandatory'));
+  const mode = readEnum(c, get('mode'), LIST_MODES);
+  const review = readMatching(c, get('review'), (v) => DATE.test(v), "an ISO date such as '2026-06-30'");
 
   // Plain and hosts files carry no metadata, so provenance for the block log must come from here.
-  if (format === 'plain' || format === 'hosts') {
+  if (format === 'plain' || format === 'hosts' || format === 'adblock' || format === 'rpz' || format === 'prefixes') {
     for (const key of ['id', 'vendor', 'basis'] as const) {
       const f = get(key);
       if (f.node === undefined) bad(c, f, `required for a ${format} list (the file itself carries no metadata)`);
@@ -465,6 +610,10 @@ function readList(c: Ctx, item: Field): ListConfig | undefined {
     ...(vendorName === undefined ? {} : { vendorName }),
     ...(basis === undefined ? {} : { basis }),
     ...(match === undefined ? {} : { match }),
+    // Left out when not written, so a list entry reads the same as before these keys existed.
+    ...(mandatory === undefined ? {} : { mandatory }),
+    ...(mode === undefined ? {} : { mode }),
+    ...(review === undefined ? {} : { review }),
   };
 }
 
@@ -491,6 +640,119 @@ function readLists(c: Ctx, f: Field): ListConfig[] | undefined {
   return out;
 }
 
+/** A CIDR or address string (as in access.allow). */
+function readCidr(c: Ctx, f: Field): string | undefined {
+  if (f.node === undefined) return undefined;
+  const v = scalarValue(c, f.node);
+  if (typeof v !== 'string') {
+    bad(c, f, `must be a network such as '10.0.0.0/8' or an address (got ${describe(c, f.node)})`);
+    return undefined;
+  }
+  const cidr = parseCidr(v);
+  if ('error' in cidr) {
+    bad(c, f, cidr.error);
+    return undefined;
+  }
+  return v;
+}
+
+function readClients(c: Ctx, f: Field): ClientConfig[] | undefined {
+  const list = items(c, f, "named clients (each a mapping with 'name' and 'address')");
+  if (list === undefined) return undefined;
+  const out: ClientConfig[] = [];
+  list.forEach((node, i) => {
+    const item = itemField(f, i, node);
+    if (!isMap(deref(c, node))) {
+      bad(c, item, `must be a mapping with name and address (got ${describe(c, node)})`);
+      return;
+    }
+    const get = section(c, item, KEYS.clients);
+    for (const k of ['name', 'address'] as const) if (get(k).node === undefined) bad(c, get(k), 'required');
+    const name = readString(c, get('name'));
+    const address = readCidr(c, get('address'));
+    if (name !== undefined && address !== undefined) out.push({ name, address });
+  });
+  return out;
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+function readException(c: Ctx, item: Field): ExceptionConfig | undefined {
+  if (!isMap(deref(c, item.node))) {
+    bad(c, item, `must be a mapping with domain, reason and optionally expires (got ${describe(c, item.node)})`);
+    return undefined;
+  }
+  const get = section(c, item, KEYS.exceptions);
+  for (const k of ['domain', 'reason'] as const) if (get(k).node === undefined) bad(c, get(k), 'required (an exception must say why)');
+  const domainText = readString(c, get('domain'));
+  let domain: string | undefined;
+  if (domainText !== undefined) {
+    const d = normalizeDomain(domainText);
+    if (typeof d === 'string') domain = d;
+    else bad(c, get('domain'), d.error);
+  }
+  const reason = readString(c, get('reason'));
+  const ef = get('expires');
+  let expires: string | null = null;
+  if (ef.node !== undefined && !isNullNode(c, ef.node)) {
+    const v = readMatching(c, ef, (s) => ISO_TIME.test(s) && !Number.isNaN(Date.parse(s)), "an ISO time such as '2026-12-31T23:59:59Z' or a date '2026-12-31'");
+    if (v === undefined) return undefined;
+    expires = v;
+  }
+  if (domain === undefined || reason === undefined) return undefined;
+  return { domain, reason, expires };
+}
+
+function readGroups(c: Ctx, f: Field): GroupConfig[] | undefined {
+  const list = items(c, f, "client groups (each a mapping with 'name')");
+  if (list === undefined) return undefined;
+  const out: GroupConfig[] = [];
+  const names = new Map<string, number>();
+  list.forEach((node, i) => {
+    const item = itemField(f, i, node);
+    if (!isMap(deref(c, node))) {
+      bad(c, item, `must be a mapping with name, clients, lists and exceptions (got ${describe(c, node)})`);
+      return;
+    }
+    const get = section(c, item, KEYS.groups);
+    if (get('name').node === undefined) bad(c, get('name'), 'required');
+    const name = readId(c, get('name'));
+    if (name !== undefined) {
+      const first = names.get(name);
+      if (first !== undefined) bad(c, get('name'), `same name as ${f.path}[${first}]`);
+      else names.set(name, i);
+    }
+    const clientsField = get('clients');
+    const clients: string[] = [];
+    (items(c, clientsField, 'networks or addresses') ?? []).forEach((n, j) => {
+      const v = readCidr(c, itemField(clientsField, j, n));
+      if (v !== undefined) clients.push(v);
+    });
+    if (name === 'default' && clients.length > 0) bad(c, clientsField, "the 'default' group takes every client no other group has; it lists none");
+    if (name !== undefined && name !== 'default' && clients.length === 0 && clientsField.node === undefined) {
+      bad(c, clientsField, 'required: the networks or addresses of the members');
+    }
+    const listsField = get('lists');
+    let lists: string[] | null = null;
+    const listItems = items(c, listsField, 'list ids');
+    if (listItems !== undefined) {
+      lists = [];
+      listItems.forEach((n, j) => {
+        const v = readId(c, itemField(listsField, j, n));
+        if (v !== undefined) lists?.push(v);
+      });
+    }
+    const exField = get('exceptions');
+    const exceptions: ExceptionConfig[] = [];
+    (items(c, exField, 'exceptions (domain, reason, expires)') ?? []).forEach((n, j) => {
+      const e = readException(c, itemField(exField, j, n));
+      if (e !== undefined) exceptions.push(e);
+    });
+    if (name !== undefined) out.push({ name, clients, lists, exceptions });
+  });
+  return out;
+}
+
 /** Validates a parsed config document; on success the Config is deep-frozen, otherwise every problem is returned. */
 export function buildConfig(input: SchemaInput): SchemaResult {
   const absFile = resolve(input.file);
@@ -505,7 +767,7 @@ export function buildConfig(input: SchemaInput): SchemaResult {
   const d = DEFAULTS;
 
   const listen = readHostPorts(c, top('listen')) ?? d.listen;
-  const upstreams = readHostPorts(c, top('upstreams')) ?? d.upstreams;
+  const upstreams = readUpstreams(c, top('upstreams')) ?? d.upstreams;
 
   const fwd = section(c, top('forward'), KEYS.forward);
   const attemptTimeoutMs = readDuration(c, fwd('attemptTimeout'), LIMITS.attemptTimeoutMs);
@@ -577,8 +839,56 @@ export function buildConfig(input: SchemaInput): SchemaResult {
   const sd = section(c, top('shutdown'), KEYS.shutdown);
   const shutdown = { graceMs: readDuration(c, sd('grace'), LIMITS.graceMs) ?? d.shutdown.graceMs };
 
+  const adm = section(c, top('admin'), KEYS.admin);
+  const admin = {
+    enabled: readBool(c, adm('enabled')) ?? d.admin.enabled,
+    listen: readHostPort(c, adm('listen')) ?? d.admin.listen,
+  };
+
+
+  const shrinkGuard = readInt(c, top('shrinkGuard'), LIMITS.shrinkGuard) ?? d.shrinkGuard;
+  const clients = readClients(c, top('clients')) ?? d.clients;
+  const groups = readGroups(c, top('groups')) ?? d.groups;
+  const ab = section(c, top('antiBypass'), KEYS.antiBypass);
+  const antiBypass = {
+    firefoxCanary: readBool(c, ab('firefoxCanary')) ?? d.antiBypass.firefoxCanary,
+    icloudPrivateRelay: readBool(c, ab('icloudPrivateRelay')) ?? d.antiBypass.icloudPrivateRelay,
+    ddr: readBool(c, ab('ddr')) ?? d.antiBypass.ddr,
+    dohProviders: readBool(c, ab('dohProviders')) ?? d.antiBypass.dohProviders,
+  };
+  const ins = section(c, top('inspection'), KEYS.inspection);
+  const inspection = { cname: readBool(c, ins('cname')) ?? d.inspection.cname };
+
+  const ca = section(c, top('cache'), KEYS.cache);
+  const cache = {
+    enabled: readBool(c, ca('enabled')) ?? d.cache.enabled,
+    maxEntries: readInt(c, ca('maxEntries'), LIMITS.cacheEntries) ?? d.cache.maxEntries,
+    maxBytes: readInt(c, ca('maxBytes'), LIMITS.cacheBytes) ?? d.cache.maxBytes,
+    minTtlSec: readSeconds(c, ca('minTtl'), LIMITS.cacheTtlSec) ?? d.cache.minTtlSec,
+    maxTtlSec: readSeconds(c, ca('maxTtl'), LIMITS.cacheTtlSec) ?? d.cache.maxTtlSec,
+    maxNegativeTtlSec: readSeconds(c, ca('maxNegativeTtl'), LIMITS.cacheTtlSec) ?? d.cache.maxNegativeTtlSec,
+    serveStale: readBool(c, ca('serveStale')) ?? d.cache.serveStale,
+    staleMaxAgeSec: readSeconds(c, ca('staleMaxAge'), LIMITS.cacheTtlSec) ?? d.cache.staleMaxAgeSec,
+    prefetch: readBool(c, ca('prefetch')) ?? d.cache.prefetch,
+  };
+  if (cache.minTtlSec > cache.maxTtlSec) bad(c, ca('minTtl'), `must not be longer than cache.maxTtl (${cache.maxTtlSec}s)`);
+
+  const po = section(c, top('pool'), KEYS.pool);
+  const pool = {
+    strategy: readEnum(c, po('strategy'), POOL_STRATEGIES) ?? d.pool.strategy,
+    maxFails: readInt(c, po('maxFails'), LIMITS.maxFails) ?? d.pool.maxFails,
+    probeIntervalMs: readDuration(c, po('probeInterval'), LIMITS.probeIntervalMs) ?? d.pool.probeIntervalMs,
+    maxInFlight: readInt(c, po('maxInFlight'), LIMITS.maxInFlight) ?? d.pool.maxInFlight,
+  };
+  const forwardZones = readForwardZones(c, top('forwardZones')) ?? d.forwardZones;
+  const ec = section(c, top('ecs'), KEYS.ecs);
+  const ecs = { strip: readBool(c, ec('strip')) ?? d.ecs.strip };
+
   // Sections are read in a fixed order, not the file's; report in file order, as an editor would list them.
   if (c.problems.length > 0) return { ok: false, problems: [...c.problems].sort((a, b) => a.line - b.line) };
-  const config: Config = { file: absFile, listen, upstreams, forward, access, sinkhole, lists, maxBadLines, edns, tcp, log, shutdown };
+  const config: Config = {
+    file: absFile, listen, upstreams, forward, access, sinkhole, lists, maxBadLines, edns, tcp, log, shutdown,
+    admin, shrinkGuard, clients, groups, antiBypass, inspection, cache, pool, forwardZones, ecs,
+  };
   return { ok: true, config: deepFreeze(config) };
 }

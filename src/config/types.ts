@@ -7,8 +7,35 @@ export interface HostPort {
   readonly port: number;
 }
 
+/** How hradba talks to an upstream: plain DNS over UDP (TCP after truncation), TCP, DNS over TLS, DNS over HTTPS. */
+export type UpstreamTransport = 'udp' | 'tcp' | 'tls' | 'https';
+
+/** An upstream resolver as written in `upstreams` or `forwardZones[].upstreams` (src/upstream/upstream-url.ts). */
+export interface Upstream extends HostPort {
+  readonly transport: UpstreamTransport;
+  /** The name its TLS certificate must carry (tls, https); null for udp and tcp. */
+  readonly tlsName: string | null;
+  /** The HTTP path of a DoH upstream ('/dns-query'); null otherwise. */
+  readonly path: string | null;
+  /** Optional pin: base64 SHA-256 of the certificate's SubjectPublicKeyInfo (tls, https). */
+  readonly spkiPin: string | null;
+  /** The canonical spelling, used in logs and results. */
+  readonly url: string;
+}
+
+/** A conditional forwarding rule: names at or below `zone` go to these upstreams instead of the default ones. */
+export interface ForwardZone {
+  /** Lower-case, no trailing dot ('corp.example', '10.in-addr.arpa'). */
+  readonly zone: string;
+  readonly upstreams: readonly Upstream[];
+}
+
+export type PoolStrategy = 'sequential' | 'round-robin' | 'fastest';
+
 export type SinkholeMode = 'nxdomain' | 'nodata' | 'refused' | 'null' | 'ip';
-export type ListFormat = 'hradba' | 'plain' | 'hosts';
+export type ListFormat = 'hradba' | 'plain' | 'hosts' | 'adblock' | 'rpz' | 'prefixes';
+/** enforce: matching names are sinkholed; log-only: they are answered normally and logged as 'would-sinkhole'. */
+export type ListMode = 'enforce' | 'log-only';
 
 /** One list entry of the `lists` key. */
 export interface ListConfig {
@@ -25,6 +52,37 @@ export interface ListConfig {
   readonly basis?: readonly Basis[];
   /** How entries of a plain or hosts list match: 'suffix' (default for plain) or 'exact' (default for hosts). */
   readonly match?: 'suffix' | 'exact';
+  /** A mandatory list must load at start; on reload a broken one keeps its previous version in force. */
+  readonly mandatory?: boolean;
+  readonly mode?: ListMode;
+  /** ISO date after which `hradba check` warns that the list is due for review. */
+  readonly review?: string;
+}
+
+/** One exception (allow entry) of a client group. */
+export interface ExceptionConfig {
+  /** Normalised domain; the exception covers it and every name below it. */
+  readonly domain: string;
+  /** Why the group may resolve it (shown by `explain` and logged). */
+  readonly reason: string;
+  /** ISO 8601 time after which the exception no longer applies; null: no expiry. */
+  readonly expires: string | null;
+}
+
+/** A named set of clients with its own enforced lists and exceptions. */
+export interface GroupConfig {
+  readonly name: string;
+  /** CIDRs or addresses of the members; the most specific prefix over all groups decides. */
+  readonly clients: readonly string[];
+  /** Ids of the lists enforced for the group; null: every enabled list. */
+  readonly lists: readonly string[] | null;
+  readonly exceptions: readonly ExceptionConfig[];
+}
+
+/** A client name for logs and reports: an address or network. */
+export interface ClientConfig {
+  readonly name: string;
+  readonly address: string;
 }
 
 export interface Config {
@@ -32,8 +90,8 @@ export interface Config {
   readonly file: string;
   /** Addresses served over both UDP and TCP. */
   readonly listen: readonly HostPort[];
-  /** Upstream resolvers, tried in order. */
-  readonly upstreams: readonly HostPort[];
+  /** Upstream resolvers, chosen by `pool.strategy`. */
+  readonly upstreams: readonly Upstream[];
   readonly forward: {
     /** Wait for one upstream attempt before the next upstream is tried. */
     readonly attemptTimeoutMs: number;
@@ -77,8 +135,63 @@ export interface Config {
     /** Log every answered query at debug level (privacy: off by default). */
     readonly queries: boolean;
   };
+  /** A reload in which a list loses more than this percentage of its entries is rejected (100: off). */
+  readonly shrinkGuard: number;
+  readonly clients: readonly ClientConfig[];
+  readonly groups: readonly GroupConfig[];
+  readonly antiBypass: {
+    /** use-application-dns.net → NXDOMAIN (Firefox then keeps its DNS-over-HTTPS off). */
+    readonly firefoxCanary: boolean;
+    /** mask.icloud.com, mask-h2.icloud.com → NXDOMAIN (iCloud Private Relay stays off). */
+    readonly icloudPrivateRelay: boolean;
+    /** resolver.arpa (RFC 9462 discovery of designated resolvers) → NODATA. */
+    readonly ddr: boolean;
+    /** The shipped list of public DNS-over-HTTPS/TLS resolver names (blocklists/anti-bypass/doh-providers.txt) → NXDOMAIN. */
+    readonly dohProviders: boolean;
+  };
+  readonly inspection: {
+    /** Sinkhole an allowed name whose upstream answer has a CNAME/DNAME chain member that is banned. */
+    readonly cname: boolean;
+  };
   readonly shutdown: {
     /** How long in-flight queries may finish after SIGTERM/SIGINT. */
     readonly graceMs: number;
+  };
+  /** The HTTP admin endpoint: /healthz, /readyz, /metrics. */
+  readonly admin: {
+    readonly enabled: boolean;
+    /** Where it listens; loopback by default. */
+    readonly listen: HostPort;
+  };
+  /** The answer cache. */
+  readonly cache: {
+    readonly enabled: boolean;
+    readonly maxEntries: number;
+    readonly maxBytes: number;
+    readonly minTtlSec: number;
+    readonly maxTtlSec: number;
+    readonly maxNegativeTtlSec: number;
+    /** RFC 8767: answer from expired entries when every upstream fails. */
+    readonly serveStale: boolean;
+    /** How long past expiry an entry may still be served stale. */
+    readonly staleMaxAgeSec: number;
+    /** Refresh popular entries shortly before they expire. */
+    readonly prefetch: boolean;
+  };
+  /** How the upstreams of a set are chosen and watched. */
+  readonly pool: {
+    readonly strategy: PoolStrategy;
+    /** Consecutive failures that mark an upstream down. */
+    readonly maxFails: number;
+    /** How often a down upstream is probed. */
+    readonly probeIntervalMs: number;
+    /** Queries in flight per upstream at most. */
+    readonly maxInFlight: number;
+  };
+  /** Conditional forwarding rules; the longest matching zone wins. */
+  readonly forwardZones: readonly ForwardZone[];
+  readonly ecs: {
+    /** Remove EDNS Client Subnet options from client queries before forwarding. */
+    readonly strip: boolean;
   };
 }

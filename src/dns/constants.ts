@@ -73,6 +73,7 @@ export const RCODE = {
 /** Extended DNS Error INFO-CODEs (RFC 8914 §4), the ones hradba sends. */
 export const EDE = {
   OTHER: 0,
+  STALE_ANSWER: 3,
   NOT_READY: 14,
   BLOCKED: 15,
   CENSORED: 16,

@@ -2,8 +2,10 @@
 
 import type { Logger } from 'pino';
 import { typeName } from '../dns/constants.js';
+import type { BypassRule } from '../policy/anti-bypass.js';
+import type { ExceptionRule } from '../policy/client-groups.js';
 import type { ListInfo, PolicyEntry } from '../policy/types.js';
-import { EVENT, SINKHOLE_MSG, type LoggedBasis, type SinkholeFields } from './fields.js';
+import { EVENT, SINKHOLE_MSG, WOULD_SINKHOLE_MSG, type LoggedBasis, type SinkholeFields } from './fields.js';
 
 /** What the server knows about one sinkholed lookup. */
 export interface SinkholeEvent {
@@ -20,6 +22,16 @@ export interface SinkholeEvent {
   readonly entry: PolicyEntry;
   /** Version of the policy that answered, to tie the line to a reload. */
   readonly policyVersion: number;
+  /** The client's configured name, if any. */
+  readonly clientName?: string | null;
+  /** The client's group. */
+  readonly group?: string;
+  /** The chain member that matched, when the match came from inspecting the upstream answer. */
+  readonly via?: string;
+  /** The answer address inside a banned prefix (then `entry.domain` is the prefix). */
+  readonly answerIp?: string;
+  /** true: a log-only list matched; the lookup was answered normally ("would sinkhole"). */
+  readonly logOnly?: boolean;
 }
 
 // The basis object written for a list, built once per ListInfo: a list's basis never changes
@@ -43,7 +55,7 @@ export function logSinkhole(log: Logger, ev: SinkholeEvent): void {
   if (!log.isLevelEnabled('info')) return;
   const list = ev.entry.list;
   const line: SinkholeFields = {
-    event: EVENT.sinkhole,
+    event: ev.logOnly === true ? EVENT.wouldSinkhole : EVENT.sinkhole,
     client: ev.client,
     clientPort: ev.clientPort,
     transport: ev.transport,
@@ -56,6 +68,63 @@ export function logSinkhole(log: Logger, ev: SinkholeEvent): void {
     vendor: list.vendor,
     basis: loggedBasis(list),
     policyVersion: ev.policyVersion,
+    ...(ev.clientName == null ? {} : { clientName: ev.clientName }),
+    ...(ev.group === undefined ? {} : { group: ev.group }),
+    ...(ev.via === undefined ? {} : { via: ev.via }),
+    ...(ev.answerIp === undefined ? {} : { answerIp: ev.answerIp }),
   };
-  log.info(line, SINKHOLE_MSG);
+  log.info(line, ev.logOnly === true ? WOULD_SINKHOLE_MSG : SINKHOLE_MSG);
+}
+
+/** Who asked and what, common to the bypass and exception lines. */
+export interface LookupContext {
+  readonly client: string;
+  readonly clientName: string | null;
+  readonly group: string;
+  readonly qname: string;
+  readonly qtype: number;
+  readonly policyVersion: number;
+}
+
+function lookupFields(c: LookupContext): Record<string, unknown> {
+  return {
+    client: c.client,
+    ...(c.clientName === null ? {} : { clientName: c.clientName }),
+    group: c.group,
+    qname: c.qname,
+    qtype: typeName(c.qtype),
+    policyVersion: c.policyVersion,
+  };
+}
+
+/** logBypass writes one bypass-attempt line (`"event":"bypass"`): a client asked an anti-bypass signal name. */
+export function logBypass(log: Logger, c: LookupContext, rule: BypassRule): void {
+  if (!log.isLevelEnabled('info')) return;
+  log.info({ event: EVENT.bypass, ...lookupFields(c), signal: rule.key, match: rule.domain, answer: rule.answer }, 'bypass attempt');
+}
+
+/** logException writes one line (`"event":"exception"`) for a lookup a group's exception let through, naming what it overrode. */
+export function logException(log: Logger, c: LookupContext, rule: ExceptionRule, overridden: { entry?: PolicyEntry; signal?: string; logOnly?: boolean }): void {
+  if (!log.isLevelEnabled('info')) return;
+  const e = overridden.entry;
+  log.info(
+    {
+      event: EVENT.exception,
+      ...lookupFields(c),
+      exception: rule.domain,
+      reason: rule.reason,
+      expires: rule.expires,
+      ...(e === undefined ? {} : { overrides: { match: e.domain, list: e.list.id, vendor: e.list.vendor, logOnly: overridden.logOnly === true } }),
+      ...(overridden.signal === undefined ? {} : { overrides: { signal: overridden.signal } }),
+    },
+    'allowed by exception',
+  );
+}
+
+/** logExceptionExpired warns that an exception is past its expiry, so the ban applies again to its group. */
+export function logExceptionExpired(log: Logger, rule: ExceptionRule, policyVersion: number): void {
+  log.warn(
+    { event: EVENT.exceptionExpired, group: rule.group, exception: rule.domain, reason: rule.reason, expires: rule.expires, policyVersion },
+    `exception for ${rule.domain} (group ${rule.group}) expired at ${rule.expires ?? '?'}; the ban applies again`,
+  );
 }

@@ -12,6 +12,14 @@ export const EVENT = {
   shutdown: 'shutdown',
   /** One allowed query (only with `log.queries: true`, at debug). */
   query: 'query',
+  /** A lookup a log-only list would have sinkholed; answered normally. */
+  wouldSinkhole: 'would-sinkhole',
+  /** An anti-bypass signal answered (src/policy/anti-bypass.ts). */
+  bypass: 'bypass',
+  /** A group's exception let a blocked name through. */
+  exception: 'exception',
+  /** An exception was found past its expiry and no longer applies (once per rule and policy version). */
+  exceptionExpired: 'exception-expired',
 } as const;
 
 export type EventName = (typeof EVENT)[keyof typeof EVENT];
@@ -43,6 +51,8 @@ export const FIELD = {
 
 /** The `msg` of every sinkhole line. */
 export const SINKHOLE_MSG = 'sinkholed';
+/** The `msg` of every would-sinkhole line (a log-only list). */
+export const WOULD_SINKHOLE_MSG = 'would sinkhole';
 
 /** The legal basis as written in a sinkhole line: who decided and when (the title and URL stay in the list). */
 export interface LoggedBasis {
@@ -56,7 +66,7 @@ export interface LoggedBasis {
  * compiler, not a lookup table, keeps writer and reader in step.
  */
 export interface SinkholeFields {
-  readonly event: typeof EVENT.sinkhole;
+  readonly event: typeof EVENT.sinkhole | typeof EVENT.wouldSinkhole;
   readonly client: string;
   readonly clientPort: number;
   readonly transport: 'udp' | 'tcp';
@@ -74,4 +84,12 @@ export interface SinkholeFields {
   /** basis[0] of the list, or null when the list names none. */
   readonly basis: LoggedBasis | null;
   readonly policyVersion: number;
+  /** The configured name of the client (clients[]), when it has one. */
+  readonly clientName?: string;
+  /** The client's group (groups[]; 'default' for the rest). */
+  readonly group?: string;
+  /** The CNAME/DNAME chain member of the upstream answer that matched, when it was not the query name. */
+  readonly via?: string;
+  /** The upstream answer's address that fell inside a banned prefix (answer-IP inspection). */
+  readonly answerIp?: string;
 }

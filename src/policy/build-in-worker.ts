@@ -10,13 +10,13 @@ import { Worker } from 'node:worker_threads';
 import type { ListConfig } from '../config/types.js';
 import { HradbaError, type HradbaErrorCode } from '../errors.js';
 import { policyFromData } from './compiled-policy.js';
-import { buildPolicy, type Policy } from './policy.js';
+import { buildPolicy, dataOptions, type BuildPolicyOptions, type Policy } from './policy.js';
 import type { PolicyWorkerRequest, PolicyWorkerResponse } from './policy-worker.js';
 
 /** The compiled worker script next to this module. */
 const DEFAULT_WORKER = new URL('./policy-worker.js', import.meta.url);
 
-export interface BuildInWorkerOptions {
+export interface BuildInWorkerOptions extends BuildPolicyOptions {
   /** The worker script; default: policy-worker.js beside this module. */
   readonly workerUrl?: URL;
 }
@@ -46,7 +46,7 @@ function runWorker(url: URL, req: PolicyWorkerRequest): Promise<PolicyWorkerResp
 }
 
 /**
- * buildPolicyInWorker does what buildPolicy does, in a worker thread. When the worker script is not there
+ * buildPolicyInWorker does what buildPolicy does (reload options included), in a worker thread. When the worker script is not there
  * (the sources run untranspiled, as in unit tests), it builds on this thread instead: same result, same errors.
  */
 export async function buildPolicyInWorker(
@@ -56,8 +56,10 @@ export async function buildPolicyInWorker(
   opts: BuildInWorkerOptions = {},
 ): Promise<Policy> {
   const url = opts.workerUrl ?? DEFAULT_WORKER;
-  if (!existsSync(fileURLToPath(url))) return buildPolicy(lists, maxBadLines, version);
-  const out = await runWorker(url, { id: 1, lists, maxBadLines });
+  const { workerUrl: _url, ...policyOpts } = opts;
+  if (!existsSync(fileURLToPath(url))) return buildPolicy(lists, maxBadLines, version, policyOpts);
+  // The policy in force goes over as plain data: entry counts for the shrink guard, kept texts of mandatory lists.
+  const out = await runWorker(url, { id: 1, lists, maxBadLines, opts: dataOptions(policyOpts) });
   if (out.ok) return policyFromData(out.data, version);
   if (out.code !== null) throw new HradbaError(out.code as HradbaErrorCode, out.message, { problems: out.problems });
   throw new Error(`policy worker failed: ${out.message}`);

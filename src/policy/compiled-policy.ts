@@ -1,11 +1,21 @@
 /**
- * The compiled form of a policy: one CompactTrie plus, per entry, its list and line, all in typed arrays.
- * It is what a worker thread builds and transfers; the serving thread wraps it without copying.
+ * The compiled form of a policy: one CompactTrie plus, per entry, its list, line and allow flag, all in typed
+ * arrays. It is what a worker thread builds and transfers; the serving thread wraps it without copying.
  */
 import { CompactTrie, type CompactTrieData } from './compact-trie.js';
 import type { EntrySink, LoadedList } from './list-file.js';
-import type { ListSummary, Policy } from './policy.js';
+import type { KeptList, ListSummary, Policy } from './policy.js';
+import { PrefixTable } from './prefix-table.js';
 import type { PolicyEntry } from './types.js';
+
+/** One network of a prefix list, as plain data (prefix lists are small: the table is rebuilt where it is used). */
+export interface PrefixData {
+  /** Index into `lists` of the list it came from. */
+  readonly list: number;
+  /** The network as written. */
+  readonly cidr: string;
+  readonly line: number;
+}
 
 /** Plain data (typed arrays and JSON-like objects): survives structured clone, its buffers can be transferred. */
 export interface PolicyData {
@@ -14,7 +24,13 @@ export interface PolicyData {
   readonly entryList: Uint16Array;
   /** Per entry: 1-based line in its list file. */
   readonly entryLine: Int32Array;
+  /** Per entry: 1 for an allow entry (AdBlock '@@', RPZ rpz-passthru.), else 0. */
+  readonly entryAllow: Uint8Array;
   readonly lists: readonly ListSummary[];
+  /** Networks of the prefix lists, in config order. */
+  readonly prefixes: readonly PrefixData[];
+  /** Mandatory lists that failed to reload and were kept at their previous version. */
+  readonly kept: readonly KeptList[];
 }
 
 /** The most lists one policy can hold (entryList is 16 bits wide); far beyond any real config. */
@@ -25,11 +41,12 @@ export class PolicyCompiler {
   readonly #trie = new CompactTrie();
   #entryList = new Uint16Array(1024);
   #entryLine = new Int32Array(1024);
+  #entryAllow = new Uint8Array(1024);
 
   /** sinkFor returns the entry callback for the list at `index` (its position among the loaded lists). */
   sinkFor(index: number): EntrySink {
     if (index >= MAX_LISTS) throw new RangeError(`at most ${MAX_LISTS} lists per policy`);
-    return (domain, exact, line) => {
+    return (domain, exact, line, allow) => {
       const n = this.#trie.add(domain, exact);
       if (n < 0) return;
       if (n >= this.#entryList.length) {
@@ -39,34 +56,61 @@ export class PolicyCompiler {
         const lines = new Int32Array(this.#entryLine.length * 2);
         lines.set(this.#entryLine);
         this.#entryLine = lines;
+        const allows = new Uint8Array(this.#entryAllow.length * 2);
+        allows.set(this.#entryAllow);
+        this.#entryAllow = allows;
       }
       this.#entryList[n] = index;
       this.#entryLine[n] = line;
+      this.#entryAllow[n] = allow === true ? 1 : 0;
     };
   }
 
   /** finish returns the compiled data, arrays trimmed to the entries stored. */
-  finish(loaded: readonly LoadedList[]): PolicyData {
+  finish(lists: readonly ListSummary[], prefixes: readonly PrefixData[] = [], kept: readonly KeptList[] = []): PolicyData {
     const count = this.#trie.entryCount;
-    const lists = loaded.map((l) => ({ info: l.info, entries: l.entryCount, problems: l.problems.slice() }));
-    return { trie: this.#trie.data(), entryList: this.#entryList.slice(0, count), entryLine: this.#entryLine.slice(0, count), lists };
+    return {
+      trie: this.#trie.data(),
+      entryList: this.#entryList.slice(0, count),
+      entryLine: this.#entryLine.slice(0, count),
+      entryAllow: this.#entryAllow.slice(0, count),
+      lists,
+      prefixes,
+      kept,
+    };
   }
 }
 
 /** compilePolicy compiles lists already parsed into memory (entries in `entries`). */
 export function compilePolicy(loaded: readonly LoadedList[]): PolicyData {
   const compiler = new PolicyCompiler();
+  const prefixes: PrefixData[] = [];
   loaded.forEach((l, index) => {
     const sink = compiler.sinkFor(index);
-    for (const e of l.entries) sink(e.domain, e.exact, e.line);
+    for (const e of l.entries) sink(e.domain, e.exact, e.line, e.allow);
+    for (const p of l.prefixes ?? []) prefixes.push({ list: index, cidr: p.cidr, line: p.line });
   });
-  return compiler.finish(loaded);
+  const lists = loaded.map((l) => ({ info: l.info, entries: l.entryCount + (l.prefixes?.length ?? 0), problems: l.problems.slice() }));
+  return compiler.finish(lists, prefixes);
 }
 
 /** transferablesOf lists the buffers of a PolicyData, for postMessage's transfer list. */
 export function transferablesOf(data: PolicyData): ArrayBuffer[] {
   const t = data.trie;
-  const arrays = [t.labelBytes, t.labelStart, t.labelSlots, t.nodeParent, t.nodeLabel, t.nodeSuffix, t.nodeExact, t.edgeSlots, t.entryNode, data.entryList, data.entryLine];
+  const arrays = [
+    t.labelBytes,
+    t.labelStart,
+    t.labelSlots,
+    t.nodeParent,
+    t.nodeLabel,
+    t.nodeSuffix,
+    t.nodeExact,
+    t.edgeSlots,
+    t.entryNode,
+    data.entryList,
+    data.entryLine,
+    data.entryAllow,
+  ];
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }
 
@@ -76,30 +120,48 @@ const ENTRY_CACHE_SIZE = 4096;
 /** policyFromData wraps compiled data as the immutable Policy the server queries. */
 export function policyFromData(data: PolicyData, version: number): Policy {
   const trie = new CompactTrie(data.trie);
-  const lists = Object.freeze(
-    data.lists.map((l) => Object.freeze({ info: Object.freeze(l.info), entries: l.entries, problems: Object.freeze(l.problems.slice()) })),
+  const lists: readonly ListSummary[] = Object.freeze(
+    data.lists.map((l) =>
+      Object.freeze({
+        info: Object.freeze(l.info),
+        entries: l.entries,
+        problems: Object.freeze(l.problems.slice()),
+        ...(l.source === undefined ? {} : { source: Object.freeze(l.source) }),
+      }),
+    ),
   );
+  const listInfo = (i: number): ListSummary => {
+    const list = lists[i];
+    if (list === undefined) throw new RangeError(`policy list ${i} does not exist`);
+    return list;
+  };
   const cache: Array<PolicyEntry | undefined> = new Array<PolicyEntry | undefined>(ENTRY_CACHE_SIZE);
   const cacheIds = new Int32Array(ENTRY_CACHE_SIZE).fill(-1);
   const entryOf = (n: number): PolicyEntry => {
     const slot = n & (ENTRY_CACHE_SIZE - 1);
     const hit = cache[slot];
     if (hit !== undefined && cacheIds[slot] === n) return hit;
-    const list = lists[data.entryList[n] ?? 0];
-    if (list === undefined) throw new RangeError(`policy entry ${n} has no list`);
-    const entry: PolicyEntry = Object.freeze({ domain: trie.domainOf(n), exact: trie.isExact(n), list: list.info, line: data.entryLine[n] ?? 0 });
+    const list = listInfo(data.entryList[n] ?? 0).info;
+    const base = { domain: trie.domainOf(n), exact: trie.isExact(n), list, line: data.entryLine[n] ?? 0 };
+    const entry: PolicyEntry = Object.freeze(data.entryAllow[n] === 1 ? { ...base, allow: true } : base);
     cache[slot] = entry;
     cacheIds[slot] = n;
     return entry;
   };
+  // Prefix lists are small (networks, not names): their table is rebuilt here from plain data.
+  const prefixTable = new PrefixTable<PolicyEntry>();
+  for (const p of data.prefixes) prefixTable.add(p.cidr, Object.freeze({ domain: p.cidr, exact: false, list: listInfo(p.list).info, line: p.line }));
   return Object.freeze({
     version,
     lists,
     entryCount: trie.entryCount,
+    kept: Object.freeze(data.kept.map((k) => Object.freeze({ ...k, errors: Object.freeze(k.errors.slice()) }))),
     match: (qname: string) => {
       const n = trie.match(qname);
       return n < 0 ? undefined : entryOf(n);
     },
     matchAll: (qname: string) => trie.matchAll(qname).map(entryOf),
+    prefixCount: prefixTable.size,
+    matchAddress: (bytes: Uint8Array, v4: boolean) => prefixTable.lookupAllBytes(bytes, v4),
   });
 }

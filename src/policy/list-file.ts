@@ -4,6 +4,9 @@ import { isIP } from 'node:net';
 import type { ListConfig, ListFormat } from '../config/types.js';
 import { HradbaError } from '../errors.js';
 import { normalizeDomain } from './domain-name.js';
+import { parseAdblock } from './formats/adblock.js';
+import { parsePrefixes, type PrefixListEntry } from './formats/prefixes.js';
+import { parseRpz } from './formats/rpz.js';
 import type { Basis, ListInfo, ListProblem } from './types.js';
 
 /**
@@ -30,6 +33,8 @@ export interface ListEntry {
   readonly exact: boolean;
   /** 1-based line in the file. */
   readonly line: number;
+  /** An allow entry (AdBlock '@@', RPZ rpz-passthru.): the name is let through where it is the most specific match. */
+  readonly allow?: boolean;
 }
 
 /** A parsed list: its provenance, its entries and the lines that could not be used. */
@@ -37,6 +42,8 @@ export interface LoadedList {
   readonly info: ListInfo;
   readonly format: ListFormat;
   readonly entries: ListEntry[];
+  /** IP prefixes of a 'prefixes' list (answer-IP inspection); empty for name lists. */
+  readonly prefixes?: PrefixListEntry[];
   /** Bad lines (warnings while within maxBadLines) and whole-file problems (line 0). */
   readonly problems: ListProblem[];
   /** true when the list cannot be used at all (missing metadata, unsupported version), whatever maxBadLines says. */
@@ -46,7 +53,7 @@ export interface LoadedList {
 }
 
 /** Receives each entry as it is read, instead of one object per entry in `entries` (for lists of millions). */
-export type EntrySink = (domain: string, exact: boolean, line: number) => void;
+export type EntrySink = (domain: string, exact: boolean, line: number, allow?: boolean) => void;
 
 /** Host names every hosts file maps to loopback; they are not vendor names and are skipped without a word. */
 const HOSTS_SKIP = new Set(['localhost', 'localhost.localdomain', 'broadcasthost', 'local']);
@@ -80,7 +87,11 @@ export function detectFormat(text: string): ListFormat {
     if (firstLine) {
       firstLine = false;
       if (line.startsWith(LIST_MAGIC)) return 'hradba';
+      if (line.startsWith('[Adblock')) return 'adblock';
     }
+    // Zone-file directives or an SOA mean an RPZ zone; '||' or '@@' rules an AdBlock list; '!' is its comment.
+    if (line.startsWith('$ORIGIN') || line.startsWith('$TTL') || /\sSOA\s/i.test(line)) return 'rpz';
+    if (line.startsWith('||') || line.startsWith('@@') || line.startsWith('!')) return 'adblock';
     if (line.startsWith('#')) continue;
     const first = firstToken(line);
     return first.length < line.length && isAddress(first) ? 'hosts' : 'plain';
@@ -174,16 +185,17 @@ export function parseList(text: string, cfg: ListConfig, onEntry?: EntrySink): L
   const format = cfg.format ?? detectFormat(text);
   const problems: ListProblem[] = [];
   const entries: ListEntry[] = [];
+  const prefixes: PrefixListEntry[] = [];
   let entryCount = 0;
   const emit: EntrySink =
     onEntry === undefined
-      ? (domain, exact, line) => {
+      ? (domain, exact, line, allow) => {
           entryCount++;
-          entries.push({ domain, exact, line });
+          entries.push(allow === true ? { domain, exact, line, allow: true } : { domain, exact, line });
         }
-      : (domain, exact, line) => {
+      : (domain, exact, line, allow) => {
           entryCount++;
-          onEntry(domain, exact, line);
+          onEntry(domain, exact, line, allow);
         };
   let fatal = false;
   const problem: Emit = (line, message) => {
@@ -262,6 +274,12 @@ export function parseList(text: string, cfg: ListConfig, onEntry?: EntrySink): L
       if (typeof d === 'string') emit(d, false, lineNo);
       else problem(lineNo, d.error);
     }
+  } else if (format === 'adblock' || format === 'prefixes' || format === 'rpz') {
+    // These parsers take the file's lines at once (RPZ merges 'name' with '*.name'); they are the smaller lists.
+    const lines = text.slice(bom).split('\n');
+    if (format === 'adblock') for (const e of parseAdblock(lines, problem)) emit(e.domain, false, e.line, e.allow);
+    else if (format === 'rpz') for (const e of parseRpz(lines, problem)) emit(e.domain, e.exact, e.line, e.allow);
+    else prefixes.push(...parsePrefixes(lines, problem));
   } else {
     const exact = cfg.match === undefined ? format === 'hosts' : cfg.match === 'exact';
     for (let raw = nextLine(); raw !== null; raw = nextLine()) {
@@ -346,7 +364,7 @@ export function parseList(text: string, cfg: ListConfig, onEntry?: EntrySink): L
       basis: cfg.basis ?? [],
     };
   }
-  return { info, format, entries, problems, fatal, entryCount };
+  return { info, format, entries, problems, fatal, entryCount, ...(format === 'prefixes' ? { prefixes } : {}) };
 }
 
 /** readProblem says in a few words why a file could not be read. */
@@ -357,7 +375,8 @@ function readProblem(err: unknown): string {
       return 'no such file';
     case 'EACCES':
     case 'EPERM':
-      return 'permission denied';
+      // The usual cause is a file copied in as root, or a mount whose owner differs from the service user.
+      return `permission denied: make it readable by the user hradba runs as (uid ${process.getuid?.() ?? '?'})`;
     case 'EISDIR':
       return 'is a directory';
     default:

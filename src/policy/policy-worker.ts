@@ -5,7 +5,7 @@ import { parentPort } from 'node:worker_threads';
 import type { ListConfig } from '../config/types.js';
 import { HradbaError } from '../errors.js';
 import { transferablesOf, type PolicyData } from './compiled-policy.js';
-import { buildPolicyData } from './policy.js';
+import { buildPolicyData, type BuildPolicyDataOptions } from './policy.js';
 import type { ListProblem } from './types.js';
 
 /** One build request. */
@@ -13,6 +13,8 @@ export interface PolicyWorkerRequest {
   readonly id: number;
   readonly lists: readonly ListConfig[];
   readonly maxBadLines: number;
+  /** The policy in force as plain data (per-list entry counts, kept texts of mandatory lists), shrink guard, force. */
+  readonly opts: BuildPolicyDataOptions;
 }
 
 /** The answer to request `id`: the compiled data, or the error in a form that survives the thread boundary. */
@@ -37,7 +39,7 @@ const port = parentPort;
 if (port !== null) {
   lowerThreadPriority();
   port.on('message', (req: PolicyWorkerRequest) => {
-    buildPolicyData(req.lists, req.maxBadLines).then(
+    buildPolicyData(req.lists, req.maxBadLines, req.opts).then(
       (data) => {
         // Transferred, not copied: the serving thread gets the buffers without a second copy of the lists.
         port.postMessage({ id: req.id, ok: true, data } satisfies PolicyWorkerResponse, transferablesOf(data));

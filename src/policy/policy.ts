@@ -1,8 +1,8 @@
 /** The policy: every enforced list merged into one trie, each entry knowing its list, vendor and legal basis. */
 import type { ListConfig } from '../config/types.js';
-import { HradbaError } from '../errors.js';
+import { HradbaError, formatLocated } from '../errors.js';
 import { normalizeDomain } from './domain-name.js';
-import { PolicyCompiler, policyFromData, type PolicyData } from './compiled-policy.js';
+import { PolicyCompiler, policyFromData, type PolicyData, type PrefixData } from './compiled-policy.js';
 import { checkList, parseList, readListText, type LoadedList } from './list-file.js';
 import type { ListInfo, ListProblem, PolicyEntry } from './types.js';
 
@@ -13,6 +13,66 @@ export interface ListSummary {
   readonly entries: number;
   /** Bad lines that were skipped (fewer than maxBadLines). */
   readonly problems: readonly ListProblem[];
+  /**
+   * The list's text and the config entry it was read with, kept for mandatory lists only: a later reload that
+   * cannot use the file parses this again instead (text, not parsed entries: it crosses to the builder thread).
+   */
+  readonly source?: ListSource;
+}
+
+/** The last good text of a mandatory list and the config entry it was parsed with. */
+export interface ListSource {
+  readonly text: string;
+  readonly cfg: ListConfig;
+}
+
+/** A mandatory list whose reload failed, so its previous version stayed in force. */
+export interface KeptList {
+  readonly id: string;
+  readonly file: string;
+  /** The previous version's policy version. */
+  readonly fromVersion: number;
+  readonly errors: readonly string[];
+}
+
+/** How a reload may differ from the policy in force. */
+export interface BuildPolicyOptions {
+  /** The policy in force (on reload); absent at start. */
+  readonly prev?: Policy;
+  /** A list may lose at most this percentage of its entries against `prev` (100: no limit). */
+  readonly shrinkGuard?: number;
+  /** Skip the shrink guard and the mandatory-list removal check (an operator's explicit decision). */
+  readonly force?: boolean;
+}
+
+/** What a build needs of the policy in force: plain data, so it crosses to a worker thread. */
+export interface PrevPolicyData {
+  readonly version: number;
+  readonly lists: ReadonlyArray<Pick<ListSummary, 'info' | 'entries' | 'source'>>;
+}
+
+/** BuildPolicyOptions with the policy in force reduced to plain data (what the builder thread receives). */
+export interface BuildPolicyDataOptions {
+  readonly prev?: PrevPolicyData;
+  readonly shrinkGuard?: number;
+  readonly force?: boolean;
+}
+
+/** prevPolicyData takes from a policy what the next build needs: per list its info, entry count and kept text. */
+export function prevPolicyData(policy: Policy): PrevPolicyData {
+  return {
+    version: policy.version,
+    lists: policy.lists.map((l) => ({ info: l.info, entries: l.entries, ...(l.source === undefined ? {} : { source: l.source }) })),
+  };
+}
+
+/** dataOptions turns BuildPolicyOptions into their plain-data form. */
+export function dataOptions(opts: BuildPolicyOptions): BuildPolicyDataOptions {
+  return {
+    ...(opts.prev === undefined ? {} : { prev: prevPolicyData(opts.prev) }),
+    ...(opts.shrinkGuard === undefined ? {} : { shrinkGuard: opts.shrinkGuard }),
+    ...(opts.force === undefined ? {} : { force: opts.force }),
+  };
 }
 
 /** An immutable, compiled policy; a reload builds a new one and swaps it in whole. */
@@ -22,10 +82,16 @@ export interface Policy {
   readonly lists: readonly ListSummary[];
   /** Distinct entries in the trie. */
   readonly entryCount: number;
+  /** Mandatory lists that failed to reload and were kept at their previous version. */
+  readonly kept: readonly KeptList[];
   /** The winning entry for a query name (lower-case, no trailing dot), or undefined when it is allowed. */
   match(qname: string): PolicyEntry | undefined;
   /** Every entry covering the name, most specific (the winner) first. */
   matchAll(qname: string): readonly PolicyEntry[];
+  /** Networks of the prefix lists (answer-IP inspection); 0 turns the inspection off. */
+  readonly prefixCount: number;
+  /** Every prefix-list entry holding an address (4 or 16 bytes), most specific first; `domain` is the network as written. */
+  matchAddress(bytes: Uint8Array, v4: boolean): readonly PolicyEntry[];
 }
 
 /**
@@ -33,46 +99,102 @@ export interface Policy {
  * HradbaError('HRADBA_ERR_LIST') when any enabled list fails, carrying the problems of every failed list
  * (and duplicate ids), so one run shows everything to fix.
  */
-export async function buildPolicy(lists: readonly ListConfig[], maxBadLines: number, version: number): Promise<Policy> {
-  return policyFromData(await buildPolicyData(lists, maxBadLines), version);
+export async function buildPolicy(
+  lists: readonly ListConfig[],
+  maxBadLines: number,
+  version: number,
+  opts: BuildPolicyOptions = {},
+): Promise<Policy> {
+  return policyFromData(await buildPolicyData(lists, maxBadLines, dataOptions(opts)), version);
+}
+
+/** One list that goes into the policy, as read now or (kept) as read before. */
+interface UsedList {
+  readonly list: LoadedList;
+  readonly cfg: ListConfig;
+  /** The previous version's summary, when a mandatory list was kept. */
+  readonly kept?: Pick<ListSummary, 'info' | 'entries' | 'source'>;
+  readonly source?: ListSource;
 }
 
 /** buildPolicyData loads and compiles the lists into plain typed arrays (what a worker builds and transfers). */
-export async function buildPolicyData(lists: readonly ListConfig[], maxBadLines: number): Promise<PolicyData> {
+export async function buildPolicyData(lists: readonly ListConfig[], maxBadLines: number, opts: BuildPolicyDataOptions = {}): Promise<PolicyData> {
   const enabled = lists.filter((l) => l.enabled);
   // Files are read in parallel, then parsed one by one in config order straight into the trie, so the
   // first list wins a shared name and no object per entry is ever held.
   const texts = await Promise.allSettled(enabled.map((cfg) => readListText(cfg)));
   const compiler = new PolicyCompiler();
+  const prevByFile = new Map<string, Pick<ListSummary, 'info' | 'entries' | 'source'>>();
+  for (const l of opts.prev?.lists ?? []) prevByFile.set(l.info.file, l);
 
   const problems: ListProblem[] = [];
   const failures: string[] = [];
-  const loaded: LoadedList[] = [];
+  const used: UsedList[] = [];
+  const kept: KeptList[] = [];
   texts.forEach((r, i) => {
     const cfg = enabled[i];
     if (cfg === undefined) return;
+    const file = cfg.file;
+    const before = prevByFile.get(file);
+    // A mandatory list with a previous version falls back to it when the new one fails.
+    const fallback = cfg.mandatory === true && before?.source !== undefined ? before : undefined;
     try {
       if (r.status === 'rejected') throw r.reason;
-      // A list that fails still went into the trie, but then the whole build fails and the trie is dropped.
-      const list = checkList(parseList(r.value, cfg, compiler.sinkFor(loaded.length)), maxBadLines);
+      // With a fallback the list is checked before it goes into the trie: a rejected version must leave no entry behind.
+      if (fallback !== undefined) checkList(parseList(r.value, cfg, () => undefined), maxBadLines);
+      // Without one, a list that fails still went into the trie, but then the whole build fails and the trie is dropped.
+      const list = checkList(parseList(r.value, cfg, compiler.sinkFor(used.length)), maxBadLines);
       // Its warnings stay with the list (ListSummary.problems); the error lists only what made lists fail.
-      loaded.push(list);
+      used.push({ list, cfg, ...(cfg.mandatory === true ? { source: { text: r.value, cfg } } : {}) });
     } catch (err) {
-      if (err instanceof HradbaError) {
-        failures.push(err.message);
-        problems.push(...err.problems);
-      } else {
-        // Not ours (a bug, or an I/O failure we did not foresee): still reported in the same shape.
-        const message = err instanceof Error ? err.message : String(err);
-        failures.push(`${cfg.file}: ${message}`);
-        problems.push({ file: cfg.file, line: 0, message });
+      const errProblems: ListProblem[] = err instanceof HradbaError ? [...err.problems] : [];
+      // Not ours (a bug, or an I/O failure we did not foresee): still reported in the same shape.
+      const message = err instanceof Error ? err.message : String(err);
+      if (errProblems.length === 0) errProblems.push({ file, line: 0, message });
+      // Fail closed: a mandatory list that breaks on reload keeps its previous version; the reload goes on.
+      const source = fallback?.source;
+      if (fallback !== undefined && source !== undefined) {
+        // The kept text passed its checks when it was first read: parsed again, it gives the same entries.
+        const list = parseList(source.text, source.cfg, compiler.sinkFor(used.length));
+        used.push({ list, cfg, kept: fallback, source });
+        kept.push({ id: fallback.info.id, file, fromVersion: opts.prev?.version ?? 0, errors: errProblems.map(formatLocated) });
+        return;
       }
+      failures.push(err instanceof HradbaError ? message : `${file}: ${message}`);
+      problems.push(...errProblems);
     }
   });
 
+  // A reload must not quietly drop a mandatory list, nor lose most of a list's entries (a truncated download).
+  if (opts.prev !== undefined && opts.force !== true) {
+    const enabledFiles = new Set(enabled.map((l) => l.file));
+    for (const before of opts.prev.lists) {
+      if (before.info.mandatory === true && !enabledFiles.has(before.info.file)) {
+        const message = `mandatory list '${before.info.id}' is no longer enabled in the config; a forced reload (SIGUSR2) removes it`;
+        failures.push(`${before.info.file}: ${message}`);
+        problems.push({ file: before.info.file, line: 0, message });
+      }
+    }
+    const guard = opts.shrinkGuard ?? 100;
+    if (guard < 100) {
+      for (const { list, kept: wasKept } of used) {
+        const before = prevByFile.get(list.info.file);
+        if (wasKept !== undefined || before === undefined) continue;
+        const floor = before.entries * (1 - guard / 100);
+        const now = list.entryCount + (list.prefixes?.length ?? 0);
+        if (now < floor) {
+          const lost = Math.round((100 * (before.entries - now)) / before.entries);
+          const message = `list '${list.info.id}' shrank from ${before.entries} to ${now} entries (${lost}% lost, shrinkGuard allows ${guard}%); a forced reload (SIGUSR2) accepts it`;
+          failures.push(`${list.info.file}: ${message}`);
+          problems.push({ file: list.info.file, line: 0, message });
+        }
+      }
+    }
+  }
+
   // Ids name lists in logs and reports; two lists with one id would make a block untraceable.
   const byId = new Map<string, string>();
-  for (const l of loaded) {
+  for (const { list: l } of used) {
     const first = byId.get(l.info.id);
     if (first === undefined) {
       byId.set(l.info.id, l.info.file);
@@ -87,7 +209,25 @@ export async function buildPolicyData(lists: readonly ListConfig[], maxBadLines:
     const summary = failures.length === 1 ? failures[0] ?? '' : `${failures.length} lists failed: ${failures.join('; ')}`;
     throw new HradbaError('HRADBA_ERR_LIST', summary, { problems });
   }
-  return compiler.finish(loaded);
+
+  const prefixes: PrefixData[] = [];
+  const summaries: ListSummary[] = used.map(({ list: l, cfg, kept: wasKept, source }, index) => {
+    for (const p of l.prefixes ?? []) prefixes.push({ list: index, cidr: p.cidr, line: p.line });
+    // A kept list keeps its old ListInfo; a fresh one takes mode, mandatory and review from its config entry.
+    const info: ListInfo = wasKept?.info ?? {
+      ...l.info,
+      mode: cfg.mode ?? 'enforce',
+      mandatory: cfg.mandatory === true,
+      ...(cfg.review === undefined ? {} : { review: cfg.review }),
+    };
+    return {
+      info,
+      entries: l.entryCount + (l.prefixes?.length ?? 0),
+      problems: l.problems.slice(),
+      ...(cfg.mandatory === true && source !== undefined ? { source } : {}),
+    };
+  });
+  return compiler.finish(summaries, prefixes, kept);
 }
 
 /** What `hradba explain` shows for a name: the entry that wins, and every entry on the name's path. */

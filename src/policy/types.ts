@@ -25,6 +25,12 @@ export interface ListInfo {
   readonly sources?: readonly string[];
   /** When the list was generated (`#@generated` of a hradba list), as written there. */
   readonly generated?: string;
+  /** From the config entry: 'log-only' lists only log what they would sinkhole (absent: 'enforce'). */
+  readonly mode?: 'enforce' | 'log-only';
+  /** From the config entry: a mandatory list is never dropped by a failed reload. */
+  readonly mandatory?: boolean;
+  /** From the config entry: the date the list is due for review. */
+  readonly review?: string;
 }
 
 /** One entry of the policy: a domain (and, unless exact, every name below it). */
@@ -36,6 +42,8 @@ export interface PolicyEntry {
   readonly list: ListInfo;
   /** 1-based line of the list file the entry came from. */
   readonly line: number;
+  /** An allow entry of the list (AdBlock '@@', RPZ rpz-passthru.): wins where it is the most specific match. */
+  readonly allow?: boolean;
 }
 
 /** A problem in a list file, reported as `file:line: reason`. */

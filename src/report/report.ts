@@ -30,6 +30,13 @@ export interface ClientUsage {
   readonly lastSeen: string;
   /** Sorted by count, highest first, then by vendor id. */
   readonly vendors: readonly VendorUsage[];
+  /** The client's configured name and group, as the last line naming them said (absent in logs without groups). */
+  readonly name?: string;
+  readonly group?: string;
+  /** Lookups a log-only list would have sinkholed (absent when none). */
+  readonly wouldSinkhole?: number;
+  /** Anti-bypass signals asked for (absent when none). */
+  readonly bypass?: number;
 }
 
 /** Lines that did not count, by reason. */
@@ -75,6 +82,10 @@ interface VendorAcc {
 }
 
 interface ClientAcc {
+  name?: string;
+  group?: string;
+  wouldSinkhole: number;
+  bypass: number;
   total: number;
   first: number;
   last: number;
@@ -89,6 +100,7 @@ export async function buildReport(lines: AsyncIterable<string> | Iterable<string
   let notJson = 0;
   let otherEvent = 0;
   let malformed = 0;
+  let counted = 0;
 
   for await (const raw of lines) {
     const text = raw.trim();
@@ -99,7 +111,22 @@ export async function buildReport(lines: AsyncIterable<string> | Iterable<string
       notJson++;
       continue;
     }
-    if (obj['event'] !== EVENT.sinkhole) {
+    const event = obj['event'];
+    if (event === EVENT.bypass || event === EVENT.wouldSinkhole) {
+      // Counted per client beside the sinkholes: a measurement (log-only list) or an attempt to go around hradba.
+      const client = obj['client'];
+      const time = readTime(obj['time']);
+      if (!isText(client) || time === null) {
+        malformed++;
+        continue;
+      }
+      const c = clientAcc(clients, client, time, obj);
+      if (event === EVENT.bypass) c.bypass++;
+      else c.wouldSinkhole++;
+      counted++;
+      continue;
+    }
+    if (event !== EVENT.sinkhole) {
       otherEvent++;
       continue;
     }
@@ -109,7 +136,8 @@ export async function buildReport(lines: AsyncIterable<string> | Iterable<string
       continue;
     }
     sinkholes++;
-    add(clients, s);
+    counted++;
+    add(clients, s, obj);
   }
 
   const out = [...clients].map(([client, acc]) => toClientUsage(client, acc));
@@ -125,20 +153,30 @@ export async function buildReport(lines: AsyncIterable<string> | Iterable<string
     sinkholes,
     lines: read,
     skipped: { total: notJson + otherEvent + malformed, notJson, otherEvent, malformed },
-    firstSeen: sinkholes > 0 ? iso(first) : null,
-    lastSeen: sinkholes > 0 ? iso(last) : null,
+    firstSeen: counted > 0 ? iso(first) : null,
+    lastSeen: counted > 0 ? iso(last) : null,
   };
 }
 
-function add(clients: Map<string, ClientAcc>, s: SinkholeSample): void {
-  let c = clients.get(s.client);
+/** clientAcc finds or makes a client's accumulator, widening its time span and taking its name and group from the line. */
+function clientAcc(clients: Map<string, ClientAcc>, client: string, time: number, obj: Record<string, unknown>): ClientAcc {
+  let c = clients.get(client);
   if (c === undefined) {
-    c = { total: 0, first: s.time, last: s.time, vendors: new Map() };
-    clients.set(s.client, c);
+    c = { total: 0, wouldSinkhole: 0, bypass: 0, first: time, last: time, vendors: new Map() };
+    clients.set(client, c);
   }
+  c.first = Math.min(c.first, time);
+  c.last = Math.max(c.last, time);
+  const name = obj['clientName'];
+  const group = obj['group'];
+  if (isText(name)) c.name = name;
+  if (isText(group)) c.group = group;
+  return c;
+}
+
+function add(clients: Map<string, ClientAcc>, s: SinkholeSample, obj: Record<string, unknown>): void {
+  const c = clientAcc(clients, s.client, s.time, obj);
   c.total++;
-  c.first = Math.min(c.first, s.time);
-  c.last = Math.max(c.last, s.time);
 
   let v = c.vendors.get(s.vendor);
   if (v === undefined) {
@@ -167,7 +205,17 @@ function toClientUsage(client: string, acc: ClientAcc): ClientUsage {
     bases: [...v.bases.values()],
   }));
   vendors.sort((a, b) => b.count - a.count || compareText(a.vendor, b.vendor));
-  return { client, total: acc.total, firstSeen: iso(acc.first), lastSeen: iso(acc.last), vendors };
+  return {
+    client,
+    total: acc.total,
+    firstSeen: iso(acc.first),
+    lastSeen: iso(acc.last),
+    vendors,
+    ...(acc.name === undefined ? {} : { name: acc.name }),
+    ...(acc.group === undefined ? {} : { group: acc.group }),
+    ...(acc.wouldSinkhole === 0 ? {} : { wouldSinkhole: acc.wouldSinkhole }),
+    ...(acc.bypass === 0 ? {} : { bypass: acc.bypass }),
+  };
 }
 
 /** Parses one line as a JSON object; null for anything else (garbage, arrays, scalars). */
@@ -229,9 +277,12 @@ const RIGHT_ALIGNED = 2;
 export function formatReportTable(r: Report): string {
   const rows: string[][] = [];
   for (const c of r.clients) {
+    const who = c.name === undefined && c.group === undefined ? c.client : `${c.client} (${[c.name, c.group === undefined ? undefined : `group ${c.group}`].filter((x) => x !== undefined).join(', ')})`;
+    if (c.wouldSinkhole !== undefined) rows.push([who, '(would sinkhole, log-only lists)', String(c.wouldSinkhole), shortTime(c.firstSeen), shortTime(c.lastSeen), '-']);
+    if (c.bypass !== undefined) rows.push([who, '(bypass attempts)', String(c.bypass), shortTime(c.firstSeen), shortTime(c.lastSeen), '-']);
     for (const v of c.vendors) {
       rows.push([
-        c.client,
+        who,
         v.vendor,
         String(v.count),
         shortTime(v.firstSeen),
@@ -242,7 +293,7 @@ export function formatReportTable(r: Report): string {
   }
 
   const out: string[] = [];
-  if (rows.length === 0) {
+  if (r.sinkholes === 0 && rows.length === 0) {
     out.push('No sinkholed lookups found.');
   } else {
     const all = [[...TABLE_HEADER], ...rows];

@@ -3,20 +3,25 @@
  * forwarding. Order matters:
  * - access first, so a stranger learns nothing, not even whether its packet was well-formed;
  * - policy before local zones and forwarding, so a banned name never leaves the building;
- * - local zones before forwarding, so private reverse lookups and `localhost` never leak upstream.
+ * - local zones before forwarding, so private reverse lookups and `localhost` never leak upstream, unless a
+ *   `forwardZones` rule sends such a zone to its own upstreams;
+ * - the cache below all of these (src/cache/cache-stage.ts), so it only ever serves names the policy allows;
+ * - answer inspection (CNAME/DNAME chains, answer addresses) on every answer, cached or fresh, so a reload
+ *   that bans a chain member applies to answers already in the cache.
  */
 import type { Logger } from 'pino';
 import { CLASS_IN, EDE, RCODE, TYPE } from '../dns/constants.js';
+import { withoutEcs } from '../dns/ecs.js';
 import { errorReply, rcodeReply } from '../dns/error-reply.js';
 import { localAnswer } from '../dns/local-zone.js';
 import { parseQuery } from '../dns/query.js';
-import { relayAnswer } from '../dns/relay.js';
-import { sinkholeAnswer } from '../dns/sinkhole-answer.js';
 import { fitUdp } from '../dns/truncate.js';
 import type { ParsedQuery } from '../dns/types.js';
-import { logSinkhole } from '../log/block-log.js';
 import type { QueryHandler, Remote } from '../net/types.js';
+import type { ClientIdentity } from '../policy/client-groups.js';
 import type { PolicyEntry } from '../policy/types.js';
+import type { Forwarder } from '../upstream/types.js';
+import { createPolicyStage } from './policy-stage.js';
 import type { Snapshot } from './snapshot.js';
 
 /** Counts queries still being answered, so shutdown and retired forwarders can wait for them. */
@@ -59,7 +64,11 @@ export type Outcome =
   | 'servfail'
   | 'formerr'
   | 'notimp'
-  | 'dropped';
+  | 'dropped'
+  /** Answered normally, but a log-only list matched (a "would sinkhole" line was written). */
+  | 'would-sinkhole'
+  /** An anti-bypass signal name was answered negatively (a bypass attempt). */
+  | 'bypass';
 
 /** Told of every query's outcome once it is known; `entry` is the matched policy entry for 'sinkholed'. */
 export type QueryObserver = (outcome: Outcome, remote: Remote, entry?: PolicyEntry) => void;
@@ -83,28 +92,62 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
   const { current, log, inFlight } = deps;
   const observe = deps.observe ?? ignoreOutcome;
   const queryLog = log.child({ component: 'query' });
+  const stage = createPolicyStage(log);
 
-  const forward = async (snap: Snapshot, msg: Buffer, q: ParsedQuery, remote: Remote): Promise<Buffer | null> => {
+  /**
+   * Hands an allowed answer (from the cache or an upstream, already carrying the client's ID and question)
+   * to the client: inspected first, since an alias chain into a banned name is sinkholed all the same.
+   */
+  const deliver = (snap: Snapshot, msg: Buffer, q: ParsedQuery, remote: Remote, who: ClientIdentity, logOnly: boolean, answer: Buffer, source: string): Buffer => {
+    const inspected = stage.inspect(snap, msg, q, remote, who, answer);
+    if (inspected.done) {
+      observe(inspected.outcome, remote, inspected.entry);
+      return inspected.answer;
+    }
+    if (snap.config.log.queries) queryLog.debug({ event: 'query', client: remote.address, qname: q.qname, qtype: q.qtype, outcome: 'forwarded', source }, 'forwarded');
+    observe(logOnly || inspected.logOnly ? 'would-sinkhole' : 'forwarded', remote);
+    return remote.transport === 'udp' ? fitUdp(answer, q, snap.config.edns.udpSize) : answer;
+  };
+
+  /** A cache hit is answered synchronously; a miss goes to forward(). */
+  const answerAllowed = (snap: Snapshot, msg: Buffer, q: ParsedQuery, remote: Remote, who: ClientIdentity, logOnly: boolean, pool: Forwarder): Buffer | null | Promise<Buffer | null> => {
+    // ECS is stripped unless configured otherwise; a query whose ECS goes upstream bypasses the cache.
+    const stripped = withoutEcs(msg, q.questionEnd);
+    const upstreamQuery = snap.config.ecs.strip ? stripped : msg;
+    const cacheable = snap.config.ecs.strip || stripped === msg;
+    const hit = snap.stage.cached(pool, msg, q, upstreamQuery, cacheable);
+    if (hit === null) return forward(snap, msg, q, remote, who, logOnly, pool, upstreamQuery, cacheable);
+    return deliver(snap, msg, q, remote, who, logOnly, hit, 'cache');
+  };
+
+  const forward = async (
+    snap: Snapshot,
+    msg: Buffer,
+    q: ParsedQuery,
+    remote: Remote,
+    who: ClientIdentity,
+    logOnly: boolean,
+    pool: Forwarder,
+    upstreamQuery: Buffer,
+    cacheable: boolean,
+  ): Promise<Buffer | null> => {
     inFlight.enter();
     try {
       const udpSize = snap.config.edns.udpSize;
-      const result = await snap.forwarder.forward(msg, q.questionEnd);
-      if (result.ok) {
-        const answer = relayAnswer(result.answer, msg, q);
-        if (answer !== null) {
-          const fitted = remote.transport === 'udp' ? fitUdp(answer, q, udpSize) : answer;
-          if (snap.config.log.queries) queryLog.debug({ event: 'query', client: remote.address, qname: q.qname, qtype: q.qtype, outcome: 'forwarded', upstream: `${result.upstream.host}:${result.upstream.port}` }, 'forwarded');
-          observe('forwarded', remote);
-          return fitted;
-        }
-        queryLog.warn({ event: 'upstream-malformed', upstream: `${result.upstream.host}:${result.upstream.port}`, qname: q.qname }, 'unusable upstream answer');
+      const result = await snap.stage.resolve(pool, msg, q, upstreamQuery, cacheable, true);
+      if (result.ok) return deliver(snap, msg, q, remote, who, logOnly, result.answer, result.source);
+      if (result.reason === 'malformed') {
+        queryLog.warn({ event: 'upstream-malformed', upstream: result.upstream, qname: q.qname }, 'unusable upstream answer');
       } else if (snap.config.log.queries) {
         queryLog.debug({ event: 'query', client: remote.address, qname: q.qname, qtype: q.qtype, outcome: 'servfail', reason: result.reason }, 'servfail');
       }
       observe('servfail', remote);
       return rcodeReply(msg, q, RCODE.SERVFAIL, {
         udpSize,
-        ede: { code: EDE.NO_REACHABLE_AUTHORITY, text: 'no upstream answered in time' },
+        ede: {
+          code: EDE.NO_REACHABLE_AUTHORITY,
+          text: result.reason === 'all-down' ? 'every upstream is down' : 'no upstream answered in time',
+        },
       });
     } catch (err) {
       // A bug, not a network failure: the client still gets an answer, the stack reaches the log.
@@ -144,30 +187,16 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
       return rcodeReply(msg, q, RCODE.REFUSED, { udpSize });
     }
 
-    const entry = snap.policy.match(q.qname);
-    if (entry !== undefined) {
-      logSinkhole(log, {
-        client: remote.address,
-        clientPort: remote.port,
-        transport: remote.transport,
-        qname: q.qname,
-        qtype: q.qtype,
-        mode: config.sinkhole.mode,
-        entry,
-        policyVersion: snap.version,
-      });
-      const blocked = sinkholeAnswer(msg, q, {
-        mode: config.sinkhole.mode,
-        ttlSec: config.sinkhole.ttlSec,
-        ipv4: config.sinkhole.ipv4,
-        ipv6: config.sinkhole.ipv6,
-        udpSize,
-        zone: entry.domain,
-        ede: config.sinkhole.ede ? { text: snap.blockedText(entry.list) } : null,
-      });
-      observe('sinkholed', remote, entry);
-      return remote.transport === 'udp' ? fitUdp(blocked, q, udpSize) : blocked;
+    const who = snap.groups.identify(remote.address);
+    const judged = stage.judge(snap, msg, q, remote, who);
+    if (judged.done) {
+      observe(judged.outcome, remote, judged.entry);
+      return judged.answer;
     }
+
+    // A conditional forwarding rule beats the locally served zones (e.g. the agency's own reverse zones).
+    const zonePool = snap.router.zonePool(q.qname);
+    if (zonePool !== null) return answerAllowed(snap, msg, q, remote, who, judged.logOnly, zonePool);
 
     const local = localAnswer(msg, q, udpSize);
     if (local !== null) {
@@ -175,7 +204,7 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
       return remote.transport === 'udp' ? fitUdp(local, q, udpSize) : local;
     }
 
-    return forward(snap, msg, q, remote);
+    return answerAllowed(snap, msg, q, remote, who, judged.logOnly, snap.forwarder);
   };
 
   return (msg, remote) => {

@@ -7,6 +7,7 @@ import { loadConfig } from '../config/load.js';
 import { applyOverrides, type Overrides } from '../config/overrides.js';
 import type { Config } from '../config/types.js';
 import { HradbaError, formatLocated } from '../errors.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { startTcpListener } from '../net/tcp-listener.js';
 import type { Listener } from '../net/types.js';
 import { startUdpListener } from '../net/udp-listener.js';
@@ -14,7 +15,7 @@ import { describeListenError } from './listen-errors.js';
 import { InFlight, createQueryHandler } from './query-handler.js';
 import { Reloader } from './reloader.js';
 import { fullGc } from './release-memory.js';
-import { buildSnapshot, type Snapshot } from './snapshot.js';
+import { buildSnapshot, type Snapshot, type SnapshotOptions } from './snapshot.js';
 
 export interface ServerOptions {
   readonly configFile: string;
@@ -22,13 +23,17 @@ export interface ServerOptions {
   readonly log: Logger;
   /** The config already loaded by the caller (with overrides applied), to avoid reading it twice at start. */
   readonly initialConfig?: Config;
+  /** Where query outcomes, upstream timings and reloads are counted (the admin endpoint serves them). */
+  readonly metrics?: Metrics;
 }
 
 export interface RunningServer {
   readonly listeners: readonly Listener[];
   current(): Snapshot;
-  /** reload re-reads config and lists; on any error the running snapshot stays in force. */
-  reload(): Promise<void>;
+  /** reload re-reads config and lists; on any error the running snapshot stays in force. `force` skips the shrink guard. */
+  reload(force?: boolean): Promise<void>;
+  /** flushCache empties the answer cache (SIGUSR1) and returns how many entries were dropped. */
+  flushCache(): number;
   /** shutdown stops accepting, lets in-flight queries finish (bounded by shutdown.grace) and closes upstreams. */
   shutdown(): Promise<void>;
 }
@@ -38,6 +43,11 @@ function listsSummary(snap: Snapshot): Record<string, number> {
   const out: Record<string, number> = {};
   for (const l of snap.policy.lists) out[l.info.id] = l.entries;
   return out;
+}
+
+/** policyFacts is what the metrics report of a snapshot's policy. */
+function policyFacts(snap: Snapshot): { version: number; lists: { id: string; entries: number }[] } {
+  return { version: snap.version, lists: snap.policy.lists.map((l) => ({ id: l.info.id, entries: l.entries })) };
 }
 
 /** problemsOf lists an error's located problems as `file:line: message` lines, or its message. */
@@ -54,13 +64,27 @@ async function loadEffectiveConfig(opts: ServerOptions): Promise<Config> {
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { log } = opts;
   const started = Date.now();
-  const first = await buildSnapshot(opts.initialConfig ?? (await loadEffectiveConfig(opts)), 1);
+  const { metrics } = opts;
+  const hooks: SnapshotOptions = {
+    onHealth: (event, upstream, fails, lastError) => {
+      if (event === 'upstream-down') log.warn({ event, upstream: upstream.url, fails, error: lastError }, 'upstream marked down; probing it');
+      else log.info({ event, upstream: upstream.url }, 'upstream answers again');
+    },
+    ...(metrics === undefined ? {} : { upstreamObserver: metrics.upstream }),
+  };
+  const first = await buildSnapshot(opts.initialConfig ?? (await loadEffectiveConfig(opts)), 1, undefined, hooks);
   let snap = first.snapshot;
   for (const l of snap.policy.lists) {
     for (const p of l.problems) log.warn({ event: 'list-problem', list: l.info.id }, formatLocated(p));
   }
   const inFlight = new InFlight();
-  const handler = createQueryHandler({ current: () => snap, log, inFlight });
+  const handler = createQueryHandler({
+    current: () => snap,
+    log,
+    inFlight,
+    ...(metrics === undefined ? {} : { observe: (outcome, remote, entry) => metrics.query(outcome, remote.transport, entry) }),
+  });
+  metrics?.inFlightFrom(() => inFlight.count);
   const onError = (err: Error): void => log.warn({ err }, 'socket error');
 
   const listeners: Listener[] = [];
@@ -96,30 +120,55 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     {
       event: 'listening',
       listeners: listeners.map((l) => l.description),
-      upstreams: snap.config.upstreams.map((u) => `${u.host}:${u.port}`),
+      upstreams: snap.config.upstreams.map((u) => u.url),
       policyVersion: snap.version,
       lists: listsSummary(snap),
       durationMs: Date.now() - started,
     },
     'hradba is serving',
   );
+  metrics?.policyLoaded(policyFacts(snap), false);
 
+  // A forced reload (SIGUSR2) asked while another is queued forces that one: the operator's decision stands.
+  let forceNext = false;
   const reloadOnce = async (): Promise<void> => {
+    const force = forceNext;
+    forceNext = false;
     const began = Date.now();
     const version = snap.version + 1;
     try {
       const config = await loadEffectiveConfig(opts);
-      if (JSON.stringify(config.listen) !== JSON.stringify(snap.config.listen) || config.log.file !== snap.config.log.file) {
-        log.warn({ event: 'reload-restart-needed' }, "'listen' and 'log.file' changes take effect at the next restart");
+      if (
+        JSON.stringify(config.listen) !== JSON.stringify(snap.config.listen) ||
+        config.log.file !== snap.config.log.file ||
+        JSON.stringify(config.admin) !== JSON.stringify(snap.config.admin)
+      ) {
+        log.warn({ event: 'reload-restart-needed' }, "'listen', 'log.file' and 'admin' changes take effect at the next restart");
       }
-      const { snapshot, retired } = await buildSnapshot(config, version, snap);
+      const { snapshot, retired } = await buildSnapshot(config, version, snap, { ...hooks, force });
       snap = snapshot;
+      metrics?.policyLoaded(policyFacts(snap), true);
       log.level = config.log.level;
       for (const l of snap.policy.lists) {
         for (const p of l.problems) log.warn({ event: 'list-problem', list: l.info.id }, formatLocated(p));
       }
+      for (const k of snap.policy.kept) {
+        log.error(
+          { event: 'list-kept', list: k.id, file: k.file, errors: k.errors, policyVersion: snap.version },
+          `mandatory list ${k.id} failed to reload; its previous version stays in force`,
+        );
+      }
       log.info(
-        { event: 'reload', ok: true, policyVersion: snap.version, lists: listsSummary(snap), entries: snap.policy.entryCount, durationMs: Date.now() - began },
+        {
+          event: 'reload',
+          ok: true,
+          policyVersion: snap.version,
+          lists: listsSummary(snap),
+          entries: snap.policy.entryCount,
+          durationMs: Date.now() - began,
+          ...(force ? { forced: true } : {}),
+          ...(snap.policy.kept.length > 0 ? { kept: snap.policy.kept.map((k) => k.id) } : {}),
+        },
         'reloaded',
       );
       // Queries already handed to a retired forwarder finish on it before it closes.
@@ -129,6 +178,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // Once the queries begun on the old snapshot are done, its policy is garbage: collect it now.
       void inFlight.idle(config.forward.deadlineMs + 1000).then(fullGc);
     } catch (err) {
+      metrics?.reloadFailed();
       log.error(
         { event: 'reload', ok: false, policyVersion: snap.version, errors: problemsOf(err), durationMs: Date.now() - began },
         `reload failed; policy version ${snap.version} stays in force`,
@@ -140,12 +190,20 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   return {
     listeners,
     current: () => snap,
-    reload: () => reloader.request(),
+    reload: (force = false) => {
+      if (force) forceNext = true;
+      return reloader.request();
+    },
+    flushCache: () => {
+      const entries = snap.stage.flush();
+      log.info({ event: 'cache-flush', entries }, 'cache flushed');
+      return entries;
+    },
     shutdown: async () => {
       await reloader.settled();
       await Promise.all(listeners.map((l) => Promise.race([l.close(), inFlight.idle(snap.config.shutdown.graceMs)])));
       await inFlight.idle(snap.config.shutdown.graceMs);
-      await snap.forwarder.close();
+      await Promise.all([...new Set([snap.forwarder, ...snap.router.pools])].map((f) => f.close()));
     },
   };
 }

@@ -4,11 +4,13 @@ import { FLAG2_TC, FLAG3_RCODE, RCODE } from '../dns/constants.js';
 import { HradbaError } from '../errors.js';
 import { createRandomSource, type RandomSource } from './random-source.js';
 import { startTcpExchange, type TcpExchange } from './tcp-exchange.js';
-import type { ForwardResult, Forwarder, ForwarderOptions, ForwarderStats } from './types.js';
+import type { ForwardExchange, UdpForwarder, ForwardResult, Forwarder, ForwarderOptions, ForwarderStats, UpstreamObserver } from './types.js';
 import { UdpAttempt, UdpSocketPool, type UdpWaiter } from './udp-socket-pool.js';
 import { toUpstreamTarget, type UpstreamTarget } from './upstream-target.js';
 
-export type { ForwardFailure, ForwardResult, Forwarder, ForwarderOptions, ForwarderStats } from './types.js';
+const noop = (): void => {};
+
+export type { CancellableForwarder, ForwardExchange, UdpForwarder, ForwardFailure, ForwardResult, Forwarder, ForwarderOptions, ForwarderStats, UpstreamErrorReason, UpstreamObserver } from './types.js';
 
 const DEFAULT_SOCKET_MAX_QUERIES = 10_000;
 const DEFAULT_SOCKET_MAX_AGE_MS = 60_000;
@@ -30,6 +32,7 @@ interface Core {
   readonly random: RandomSource;
   readonly stats: ForwarderStats;
   readonly jobs: Set<ForwardJob>;
+  readonly observer: UpstreamObserver | undefined;
 }
 
 /** Fires when an attempt's time is up; a plain function (with the job as argument) so arming a timer allocates no closure. */
@@ -45,6 +48,10 @@ class ForwardJob implements UdpWaiter {
   readonly promise: Promise<ForwardResult>;
   private resolve!: (result: ForwardResult) => void;
   private readonly attempts: UdpAttempt[] = [];
+  /** performance.now() at each attempt's send, parallel to `attempts` (latency per upstream). */
+  private readonly sentAt: number[] = [];
+  /** The current attempt's failure was already reported to the observer (its timer must not report it again). */
+  private currentReported = false;
   /** Upstream of the newest attempt. */
   private current = 0;
   /** Upstreams that answered SERVFAIL/REFUSED for this query: asking them again would not help. */
@@ -60,6 +67,8 @@ class ForwardJob implements UdpWaiter {
     readonly query: Buffer,
     readonly questionEnd: number,
     private readonly deadline: number,
+    /** The one upstream this job may use (an upstream pool chooses upstreams itself), or -1 for all in order. */
+    private readonly pinned = -1,
   ) {
     this.promise = new Promise<ForwardResult>((resolve) => {
       this.resolve = resolve;
@@ -67,7 +76,7 @@ class ForwardJob implements UdpWaiter {
   }
 
   start(): void {
-    this.launch(0);
+    this.launch(this.pinned >= 0 ? this.pinned : 0);
   }
 
   /** Sends to upstream `index` under a fresh ID and socket, and arms the attempt timer. */
@@ -75,11 +84,13 @@ class ForwardJob implements UdpWaiter {
     const remaining = this.deadline - performance.now();
     if (remaining <= 0) return this.giveUp();
     this.current = index;
+    this.currentReported = false;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = setTimeout(attemptTimerFired, Math.min(this.core.attemptTimeoutMs, remaining), this);
     const target = this.core.targets[index]!;
     const attempt = new UdpAttempt(this, target);
     this.attempts.push(attempt);
+    this.sentAt.push(performance.now());
     if (!this.core.pools[target.family].send(attempt)) this.udpFailed(attempt);
   }
 
@@ -87,6 +98,7 @@ class ForwardJob implements UdpWaiter {
   attemptExpired(): void {
     this.timer = null;
     if (this.done) return;
+    if (!this.currentReported) this.core.observer?.failed(this.core.targets[this.current]!.hostPort, 'timeout');
     if (this.tcp !== null) {
       this.tcp.cancel();
       this.tcp = null;
@@ -107,12 +119,14 @@ class ForwardJob implements UdpWaiter {
       this.tcp = null;
       if (answer !== null) return this.answered(answer, target, 'tcp');
       this.core.stats.attemptErrors++;
+      this.reportFailure(target, 'error');
       if (target.index === this.current) this.moveOn();
     });
   }
 
   udpFailed(attempt: UdpAttempt): void {
     this.core.stats.attemptErrors++;
+    if (!this.done) this.reportFailure(attempt.target, 'error');
     // Only the newest attempt's failure matters: older ones already handed over to it.
     if (!this.done && attempt === this.attempts[this.attempts.length - 1]) this.moveOn();
   }
@@ -121,11 +135,28 @@ class ForwardJob implements UdpWaiter {
     const result: Answered = { ok: true, answer: reply, upstream: target.hostPort, transport };
     // These two say "this server could not help", so another upstream is worth asking.
     const rcode = reply[3]! & FLAG3_RCODE;
-    if (rcode !== RCODE.SERVFAIL && rcode !== RCODE.REFUSED) return this.finish(result);
+    if (rcode !== RCODE.SERVFAIL && rcode !== RCODE.REFUSED) {
+      const observer = this.core.observer;
+      if (observer !== undefined) observer.answered(target.hostPort, (performance.now() - this.sentAtOf(target)) / 1000);
+      return this.finish(result);
+    }
+    this.reportFailure(target, rcode === RCODE.SERVFAIL ? 'servfail' : 'refused');
     (this.failedWithAnswer ??= new Uint8Array(this.core.targets.length))[target.index] = 1;
     this.fallback = result;
     if (target.index === this.current) this.moveOn();
     else if (this.nextUpstream() < 0) this.giveUp();
+  }
+
+  /** When the newest attempt to `target` was sent. */
+  private sentAtOf(target: UpstreamTarget): number {
+    for (let i = this.attempts.length - 1; i >= 0; i--) if (this.attempts[i]!.target === target) return this.sentAt[i]!;
+    return this.sentAt[0] ?? performance.now();
+  }
+
+  /** Tells the observer an attempt to `target` failed; the current attempt's own timer then stays quiet. */
+  private reportFailure(target: UpstreamTarget, reason: 'error' | 'servfail' | 'refused'): void {
+    if (target.index === this.current) this.currentReported = true;
+    this.core.observer?.failed(target.hostPort, reason);
   }
 
   /**
@@ -142,6 +173,8 @@ class ForwardJob implements UdpWaiter {
   private nextUpstream(): number {
     const n = this.core.targets.length;
     const failed = this.failedWithAnswer;
+    // Pinned: the "next" upstream is the same one again (a retransmission), unless it already answered with a failure.
+    if (this.pinned >= 0) return failed !== null && failed[this.pinned] === 1 ? -1 : this.pinned;
     for (let k = 1; k <= n; k++) {
       const i = (this.current + k) % n;
       if (failed === null || failed[i] === 0) return i;
@@ -169,6 +202,7 @@ class ForwardJob implements UdpWaiter {
     }
     for (const attempt of this.attempts) this.core.pools[attempt.target.family].cancel(attempt);
     this.attempts.length = 0;
+    this.sentAt.length = 0;
     this.core.jobs.delete(this);
     this.resolve(result);
   }
@@ -186,7 +220,7 @@ function checkOptions(opts: ForwarderOptions): void {
 }
 
 /** Creates a forwarder; throws HRADBA_ERR_CONFIG for unusable options (no upstreams, non-IP hosts, bad numbers). */
-export function createForwarder(opts: ForwarderOptions): Forwarder {
+export function createForwarder(opts: ForwarderOptions): UdpForwarder {
   checkOptions(opts);
   const targets = opts.upstreams.map((hp, i) => toUpstreamTarget(hp, i));
   const stats: ForwarderStats = {
@@ -215,28 +249,40 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
     random,
     stats,
     jobs: new Set(),
+    observer: opts.observer,
   };
   let closing: Promise<void> | null = null;
+
+  const exchange = (query: Buffer, questionEnd: number, deadlineMs: number, pinned = -1): ForwardExchange => {
+    stats.queries++;
+    if (closing !== null) return { promise: Promise.resolve(CLOSED), cancel: noop };
+    if (
+      !Number.isInteger(questionEnd) ||
+      questionEnd < MIN_QUESTION_END ||
+      questionEnd > query.length ||
+      query.length > 65535
+    ) {
+      return { promise: Promise.resolve(BAD_QUERY), cancel: noop };
+    }
+    // The one copy: the client's buffer stays untouched while we rewrite the ID per attempt.
+    const job = new ForwardJob(core, Buffer.from(query), questionEnd, performance.now() + deadlineMs, pinned);
+    core.jobs.add(job);
+    job.start();
+    return { promise: job.promise, cancel: () => job.finish(CLOSED) };
+  };
 
   return {
     stats,
 
     forward(query: Buffer, questionEnd: number): Promise<ForwardResult> {
-      stats.queries++;
-      if (closing !== null) return Promise.resolve(CLOSED);
-      if (
-        !Number.isInteger(questionEnd) ||
-        questionEnd < MIN_QUESTION_END ||
-        questionEnd > query.length ||
-        query.length > 65535
-      ) {
-        return Promise.resolve(BAD_QUERY);
-      }
-      // The one copy: the client's buffer stays untouched while we rewrite the ID per attempt.
-      const job = new ForwardJob(core, Buffer.from(query), questionEnd, performance.now() + opts.deadlineMs);
-      core.jobs.add(job);
-      job.start();
-      return job.promise;
+      return exchange(query, questionEnd, opts.deadlineMs).promise;
+    },
+
+    exchange: (query, questionEnd, deadlineMs) => exchange(query, questionEnd, deadlineMs),
+
+    exchangeWith(index: number, query: Buffer, questionEnd: number, deadlineMs: number): ForwardExchange {
+      if (!Number.isInteger(index) || index < 0 || index >= targets.length) return { promise: Promise.resolve(BAD_QUERY), cancel: noop };
+      return exchange(query, questionEnd, deadlineMs, index);
     },
 
     close(): Promise<void> {

@@ -15,6 +15,19 @@ export interface ForwarderOptions {
   readonly socketMaxQueries?: number;
   /** A pooled socket is replaced once it is this old (default 60 s), even when it is little used. */
   readonly socketMaxAgeMs?: number;
+  /** Told of every attempt's end (metrics); must be cheap and must not throw. */
+  readonly observer?: UpstreamObserver;
+}
+
+/** Why one attempt to one upstream did not help: no answer in its time, a send or TCP error, or a SERVFAIL/REFUSED answer. */
+export type UpstreamErrorReason = 'timeout' | 'error' | 'servfail' | 'refused';
+
+/** Per-upstream outcomes of attempts, for latency and error metrics; labels are the configured upstreams only. */
+export interface UpstreamObserver {
+  /** `upstream` gave a usable answer `seconds` after the attempt to it was sent. */
+  answered(upstream: HostPort, seconds: number): void;
+  /** An attempt to `upstream` failed for `reason`. */
+  failed(upstream: HostPort, reason: UpstreamErrorReason): void;
 }
 
 /** Why forwarding produced no answer. */
@@ -24,14 +37,16 @@ export type ForwardFailure =
   /** The forwarder was closed before or while forwarding. */
   | 'closed'
   /** The query or its questionEnd cannot be forwarded (too short, question out of bounds). */
-  | 'bad-query';
+  | 'bad-query'
+  /** Every upstream of the set is marked down (or at its in-flight bound): answered at once, without waiting. */
+  | 'all-down';
 
 /**
  * The outcome of one forwarding. `answer` is the upstream's message exactly as received (with the ID we chose,
  * not the client's): the caller rewrites ID and question case when it relays.
  */
 export type ForwardResult =
-  | { readonly ok: true; readonly answer: Buffer; readonly upstream: HostPort; readonly transport: 'udp' | 'tcp' }
+  | { readonly ok: true; readonly answer: Buffer; readonly upstream: HostPort; readonly transport: 'udp' | 'tcp' | 'tls' | 'https' }
   | { readonly ok: false; readonly reason: ForwardFailure };
 
 /** Running totals, for metrics and tests. */
@@ -53,6 +68,12 @@ export interface ForwarderStats {
   socketsClosed: number;
 }
 
+/** One forwarding that its starter may cancel (its promise then settles with `closed`). */
+export interface ForwardExchange {
+  readonly promise: Promise<ForwardResult>;
+  cancel(): void;
+}
+
 /** Forwards raw queries to the configured upstreams over UDP (TCP after truncation). */
 export interface Forwarder {
   /** Forwards `query` (the client's raw message; msg.subarray(12, questionEnd) is its question); never rejects. */
@@ -60,4 +81,16 @@ export interface Forwarder {
   /** Ends every pending forward with `closed` and closes all sockets. */
   close(): Promise<void>;
   readonly stats: Readonly<ForwarderStats>;
+}
+
+/** A forwarder whose single forwardings can be given their own deadline and cancelled (the UDP forwarder, the pool). */
+export interface CancellableForwarder extends Forwarder {
+  /** Like forward, with its own deadline and a way to cancel it. */
+  exchange(query: Buffer, questionEnd: number, deadlineMs: number): ForwardExchange;
+}
+
+/** The UDP forwarder can also be told to use one of its upstreams only, resending to it after each attempt timeout. */
+export interface UdpForwarder extends CancellableForwarder {
+  /** Like exchange, to upstream `index` only (its position in `upstreams`). */
+  exchangeWith(index: number, query: Buffer, questionEnd: number, deadlineMs: number): ForwardExchange;
 }

@@ -76,14 +76,24 @@ describe('applyOverrides', () => {
 
   it('replaces upstreams', () => {
     const cfg = applyOverrides(base, { upstream: ['198.51.100.1:5353', '2001:db8::1'] });
-    expect(cfg.upstreams).toEqual([{ host: '198.51.100.1', port: 5353 }, { host: '2001:db8::1', port: 53 }]);
+    expect(cfg.upstreams.map((u) => ({ host: u.host, port: u.port, transport: u.transport }))).toEqual([
+      { host: '198.51.100.1', port: 5353, transport: 'udp' },
+      { host: '2001:db8::1', port: 53, transport: 'udp' },
+    ]);
     expect(cfg.listen).toEqual(base.listen);
   });
 
   it('replaces both', () => {
     const cfg = applyOverrides(base, { listen: ['127.0.0.2:53'], upstream: ['198.51.100.1'] });
     expect(cfg.listen).toEqual([{ host: '127.0.0.2', port: 53 }]);
-    expect(cfg.upstreams).toEqual([{ host: '198.51.100.1', port: 53 }]);
+    expect(cfg.upstreams.map((u) => u.url)).toEqual(['udp://198.51.100.1:53']);
+  });
+
+  it('--admin turns the admin endpoint on at the address', () => {
+    expect(base.admin.enabled).toBe(false);
+    const cfg = applyOverrides(base, { admin: '0.0.0.0:9153' });
+    expect(cfg.admin).toEqual({ enabled: true, listen: { host: '0.0.0.0', port: 9153 } });
+    expect(cfg.listen).toBe(base.listen);
   });
 
   it.each([{}, { listen: [] }, { upstream: [] }, { listen: undefined, upstream: undefined }])('leaves the config as it is for %j', (o) => {
@@ -103,6 +113,8 @@ describe('applyOverrides', () => {
     [{ listen: ['127.0.0.1:53', 'localhost:53'] }, "--listen 'localhost:53': 'localhost' is not an IP address (give an IP literal such as 192.0.2.1 or [2001:db8::1]; names are not resolved)"],
     [{ upstream: ['192.0.2.1:99999'] }, "--upstream '192.0.2.1:99999': port '99999' must be a number from 1 to 65535"],
     [{ listen: ['[::1]:53', '::1'] }, "--listen '::1': [::1]:53 is given twice"],
+    [{ admin: '127.0.0.1' }, "--admin '127.0.0.1': needs a port, e.g. 127.0.0.1:9153"],
+    [{ admin: 'localhost:9153' }, "--admin 'localhost:9153': 'localhost' is not an IP address"],
   ])('throws HRADBA_ERR_USAGE for %j', (o, message) => {
     expect(() => applyOverrides(base, o)).toThrow(message);
     try {

@@ -6,7 +6,7 @@ import type { Config } from '../../src/config/types.js';
 import { formatLocated, HradbaError } from '../../src/errors.js';
 
 const FILE = '/cfg/hradba.yaml';
-const TOP_KEYS = 'listen, upstreams, forward, access, sinkhole, lists, maxBadLines, edns, tcp, log, shutdown';
+const TOP_KEYS = 'listen, upstreams, forward, access, sinkhole, lists, maxBadLines, edns, tcp, log, shutdown, admin, shrinkGuard, clients, groups, antiBypass, inspection, cache, pool, forwardZones, ecs';
 const NOT_A_DURATION = "is not a duration: write a number and a unit (ms, s, m, h), e.g. '5s' or '250ms'";
 const BASIS = [
   '    basis:',
@@ -106,9 +106,9 @@ describe('config validation: each rule, its message and its line', () => {
     ['list file missing', yaml('lists:', '  - file: a.list', '  - file: b.list', '  - enabled: false'), [at(4, 'lists[2].file: required')]],
     ['list file empty', yaml('lists:', "  - file: ''"), [at(2, "lists[0].file: must be a non-empty string (got '')")]],
     ['list file a number', yaml('lists:', '  - file: 5'), [at(2, 'lists[0].file: must be a non-empty string (got 5)')]],
-    ['list unknown key', yaml('lists:', '  - file: a.list', '    enable: false'), [at(3, "lists[0].enable: unknown key 'enable' (known: file, enabled, format, match, id, vendor, vendorName, basis); did you mean 'enabled'?")]],
+    ['list unknown key', yaml('lists:', '  - file: a.list', '    enable: false'), [at(3, "lists[0].enable: unknown key 'enable' (known: file, enabled, format, match, id, vendor, vendorName, basis, mandatory, mode, review); did you mean 'enabled'?")]],
     ['enabled not a boolean', yaml('lists:', '  - file: a.list', '    enabled: "no"'), [at(3, "lists[0].enabled: must be true or false (got 'no')")]],
-    ['format unknown', yaml('lists:', '  - file: a.list', '    format: csv'), [at(3, "lists[0].format: must be one of hradba, plain, hosts (got 'csv')")]],
+    ['format unknown', yaml('lists:', '  - file: a.list', '    format: csv'), [at(3, "lists[0].format: must be one of hradba, plain, hosts, adblock, rpz, prefixes (got 'csv')")]],
     ['match unknown', yaml('lists:', '  - file: a.list', '    match: prefix'), [at(3, "lists[0].match: must be one of suffix, exact (got 'prefix')")]],
     ['id not a slug', yaml('lists:', '  - file: a.list', '    id: Deep Seek'), [at(3, "lists[0].id: must be lower-case letters, digits, '-', '_' or '.', starting with a letter or digit, at most 63 long (got 'Deep Seek')")]],
     ['vendor not a slug', yaml('lists:', '  - file: a.list', '    vendor: -x'), [at(3, "lists[0].vendor: must be lower-case letters, digits, '-', '_' or '.', starting with a letter or digit, at most 63 long (got '-x')")]],
@@ -150,6 +150,9 @@ describe('config validation: each rule, its message and its line', () => {
     ['log file a number', yaml('log:', '  file: 5'), [at(2, 'log.file: must be a non-empty string (got 5)')]],
     ['log queries not a boolean', yaml('log:', '  queries: 1'), [at(2, 'log.queries: must be true or false (got 1)')]],
     ['grace too long', yaml('shutdown:', '  grace: 11m'), [at(2, "shutdown.grace: must be from 0s to 10m (got '11m')")]],
+    ['admin listen without a port', yaml('admin:', '  listen: 127.0.0.1'), [at(2, "admin.listen: needs a port, e.g. '127.0.0.1:9153'")]],
+    ['admin listen a name', yaml('admin:', '  listen: localhost:9153'), [at(2, "admin.listen: 'localhost' is not an IP address (give an IP literal such as 192.0.2.1 or [2001:db8::1]; names are not resolved)")]],
+    ['admin enabled not a boolean', yaml('admin:', '  enabled: yes please'), [at(2, "admin.enabled: must be true or false (got 'yes please')")]],
     ['flow mapping key without a value', yaml('sinkhole: { ttl }'), [at(1, "sinkhole.ttl: must be a duration such as '5s' or '250ms' (got null)")]],
 
     // YAML itself
@@ -184,7 +187,7 @@ describe('config validation: several problems at once', () => {
       at(4, 'listen: must list at least one address'),
       at(5, `colour: unknown key 'colour' (known: ${TOP_KEYS})`),
       at(7, 'lists[0].file: required'),
-      at(9, "lists[1].format: must be one of hradba, plain, hosts (got 'csv')"),
+      at(9, "lists[1].format: must be one of hradba, plain, hosts, adblock, rpz, prefixes (got 'csv')"),
       at(11, 'edns.udpSize: must be from 512 to 4096 (got 100)'),
     ]);
   });
@@ -213,7 +216,10 @@ describe('config defaults', () => {
   it('has the values of the shared brief', () => {
     expect(DEFAULTS).toEqual({
       listen: [{ host: '127.0.0.1', port: 5353 }, { host: '::1', port: 5353 }],
-      upstreams: [{ host: '9.9.9.9', port: 53 }, { host: '149.112.112.112', port: 53 }],
+      upstreams: [
+        { host: '9.9.9.9', port: 53, transport: 'udp', tlsName: null, path: null, spkiPin: null, url: 'udp://9.9.9.9:53' },
+        { host: '149.112.112.112', port: 53, transport: 'udp', tlsName: null, path: null, spkiPin: null, url: 'udp://149.112.112.112:53' },
+      ],
       forward: { attemptTimeoutMs: 1500, deadlineMs: 4000, socketPool: 16 },
       access: {
         allow: ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', 'fc00::/7', 'fe80::/10'],
@@ -226,6 +232,26 @@ describe('config defaults', () => {
       tcp: { idleTimeoutMs: 10000, maxConnections: 1000, maxPipelined: 100 },
       log: { level: 'info', file: null, queries: false },
       shutdown: { graceMs: 5000 },
+      admin: { enabled: false, listen: { host: '127.0.0.1', port: 9153 } },
+      shrinkGuard: 50,
+      clients: [],
+      groups: [],
+      antiBypass: { firefoxCanary: true, icloudPrivateRelay: true, ddr: true, dohProviders: false },
+      inspection: { cname: true },
+      cache: {
+        enabled: true,
+        maxEntries: 100000,
+        maxBytes: 67108864,
+        minTtlSec: 0,
+        maxTtlSec: 86400,
+        maxNegativeTtlSec: 3600,
+        serveStale: false,
+        staleMaxAgeSec: 86400,
+        prefetch: true,
+      },
+      pool: { strategy: 'sequential', maxFails: 3, probeIntervalMs: 5000, maxInFlight: 1000 },
+      forwardZones: [],
+      ecs: { strip: true },
     });
   });
 
@@ -251,13 +277,17 @@ describe('config values', () => {
         'tcp: { idleTimeout: 2m, maxConnections: 10, maxPipelined: 1 }',
         'log: { level: debug, file: /var/log/hradba.log, queries: true }',
         'shutdown: { grace: 0s }',
+        'admin: { enabled: true, listen: "[::1]:9100" }',
       ),
       FILE,
     );
     expect(cfg).toEqual({
       file: FILE,
       listen: [{ host: '192.0.2.10', port: 53 }, { host: '2001:db8::10', port: 5300 }, { host: '::1', port: 53 }],
-      upstreams: [{ host: '192.0.2.53', port: 5353 }, { host: '2001:db8::53', port: 53 }],
+      upstreams: [
+        { host: '192.0.2.53', port: 5353, transport: 'udp', tlsName: null, path: null, spkiPin: null, url: 'udp://192.0.2.53:5353' },
+        { host: '2001:db8::53', port: 53, transport: 'udp', tlsName: null, path: null, spkiPin: null, url: 'udp://[2001:db8::53]:53' },
+      ],
       forward: { attemptTimeoutMs: 250, deadlineMs: 1500, socketPool: 4 },
       access: { allow: ['192.0.2.0/24', '2001:db8::/32', '198.51.100.7'], action: 'drop' },
       sinkhole: { mode: 'ip', ttlSec: 300, ipv4: '192.0.2.80', ipv6: '2001:db8::80', ede: false },
@@ -267,6 +297,16 @@ describe('config values', () => {
       tcp: { idleTimeoutMs: 120000, maxConnections: 10, maxPipelined: 1 },
       log: { level: 'debug', file: '/var/log/hradba.log', queries: true },
       shutdown: { graceMs: 0 },
+      admin: { enabled: true, listen: { host: '::1', port: 9100 } },
+      shrinkGuard: 50,
+      clients: [],
+      groups: [],
+      antiBypass: { firefoxCanary: true, icloudPrivateRelay: true, ddr: true, dohProviders: false },
+      inspection: { cname: true },
+      cache: DEFAULTS.cache,
+      pool: DEFAULTS.pool,
+      forwardZones: [],
+      ecs: DEFAULTS.ecs,
     } satisfies Config);
   });
 

@@ -26,6 +26,8 @@ export interface HradbaOptions {
   readonly startTimeoutMs?: number;
   /** Called synchronously for each stdout line as it arrives (e.g. to signal the process at an exact moment). */
   readonly onLogLine?: (line: LogLine, proc: ChildProcess) => void;
+  /** Extra environment variables for the process (e.g. NODE_EXTRA_CA_CERTS for a test CA). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface HradbaProcess {
@@ -99,7 +101,8 @@ export async function startHradba(opts: HradbaOptions): Promise<HradbaProcess> {
   }
   args.push(...(opts.args ?? []));
 
-  const child = spawn(NODE_BIN, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = opts.env === undefined ? process.env : { ...process.env, ...opts.env };
+  const child = spawn(NODE_BIN, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
   trackChild(child);
   const lines: LogLine[] = [];
   let stdoutText = '';

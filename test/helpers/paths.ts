@@ -18,7 +18,7 @@ export const FIXTURES_DIR = join(REPO_ROOT, 'test', 'fixtures', 'integration');
 const SEARCH_DIRS = [...(process.env['PATH'] ?? '').split(delimiter), '/usr/sbin', '/sbin', '/usr/bin', '/bin'];
 
 /** Absolute path of a required peer tool; throws (so the test FAILS, never skips) when it is not installed. */
-export function requireTool(name: 'dig' | 'kdig' | 'nsd' | 'nsd-checkzone' | 'unbound'): string {
+export function requireTool(name: 'dig' | 'kdig' | 'nsd' | 'nsd-checkzone' | 'unbound' | 'unbound-control' | 'openssl'): string {
   for (const dir of SEARCH_DIRS) {
     if (dir === '') continue;
     const candidate = join(dir, name);

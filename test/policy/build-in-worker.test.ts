@@ -97,3 +97,80 @@ describe('buildPolicyInWorker', () => {
     expect(there.problems.map((p) => `${path.basename(p.file)}:${p.line}`)).toEqual(['bad.list:2', 'bad.list:3', 'missing.list:0']);
   });
 });
+
+/** writeHradba writes a hradba-format list with the given entry lines. */
+function writeHradba(id: string, entries: readonly string[]): string {
+  const file = path.join(tmp, `${id}.list`);
+  writeFileSync(file, ['#@hradba-list 1', `#@id: ${id}`, `#@vendor: v-${id}`, '#@basis: A | 2025 | T | https://example.org/', ...entries, ''].join('\n'));
+  return file;
+}
+
+describe('buildPolicyInWorker with the policy features (allow entries, prefixes, mandatory lists, shrink guard)', () => {
+  it('carries allow entries, prefix lists and mode/mandatory/review like the calling-thread build', async () => {
+    const adblock = path.join(tmp, 'ads.txt');
+    writeFileSync(adblock, '[Adblock Plus 2.0]\n||ads.example^\n@@||ok.ads.example^\n');
+    const rpz = path.join(tmp, 'zone.rpz');
+    writeFileSync(rpz, '$ORIGIN rpz.test.\n@ SOA ns. h. 1 1 1 1 1\nbad.example CNAME .\n*.bad.example CNAME .\npass.bad.example CNAME rpz-passthru.\n');
+    const nets = path.join(tmp, 'nets.txt');
+    writeFileSync(nets, '198.51.100.0/24\n198.51.100.64/26\n2001:db8::/32\n');
+    const lists: ListConfig[] = [
+      { file: adblock, enabled: true, format: 'adblock', id: 'ads', vendor: 'ads', basis, mode: 'log-only', review: '2027-01-01' },
+      { file: rpz, enabled: true, format: 'rpz', id: 'rpz', vendor: 'rpz', basis, mandatory: true },
+      { file: nets, enabled: true, format: 'prefixes', id: 'nets', vendor: 'nets', basis },
+    ];
+    const here = await buildPolicy(lists, 0, 1);
+    const there = await buildPolicyInWorker(lists, 0, 1, { workerUrl: WORKER });
+    expect(there.lists.map((l) => [l.info.id, l.info.mode, l.info.mandatory, l.info.review, l.entries])).toEqual([
+      ['ads', 'log-only', false, '2027-01-01', 2],
+      ['rpz', 'enforce', true, undefined, 2],
+      ['nets', 'enforce', false, undefined, 3],
+    ]);
+    expect(there.lists).toEqual(here.lists);
+    for (const q of ['ads.example', 'x.ok.ads.example', 'ok.ads.example', 'bad.example', 'a.bad.example', 'pass.bad.example', 'x.pass.bad.example']) {
+      expect(there.match(q), q).toEqual(here.match(q));
+      expect(there.matchAll(q), q).toEqual(here.matchAll(q));
+    }
+    expect(there.match('ok.ads.example')?.allow).toBe(true);
+    expect(there.match('pass.bad.example')?.allow).toBe(true);
+    expect(there.match('ads.example')?.allow).toBeUndefined();
+    expect(there.prefixCount).toBe(3);
+    const v4 = new Uint8Array([198, 51, 100, 70]);
+    expect(there.matchAddress(v4, true).map((e) => e.domain)).toEqual(['198.51.100.64/26', '198.51.100.0/24']);
+    expect(there.matchAddress(v4, true)).toEqual(here.matchAddress(v4, true));
+    expect(there.matchAddress(new Uint8Array([192, 0, 2, 1]), true)).toEqual([]);
+  });
+
+  it('keeps a broken mandatory list at its previous version over two reloads, and applies the shrink guard', async () => {
+    const ban = { file: writeHradba('wban', ['banned.test']), enabled: true, mandatory: true } satisfies ListConfig;
+    const other = { file: writeHradba('wother', ['other.test', 'o2.test', 'o3.test', 'o4.test']), enabled: true } satisfies ListConfig;
+    const v1 = await buildPolicyInWorker([ban, other], 0, 1, { workerUrl: WORKER });
+    expect(v1.lists[0]?.source?.text).toContain('banned.test');
+    writeHradba('wban', ['replaced.test', 'bad name!!']);
+    writeHradba('wother', ['other.test', 'o2.test', 'o3.test', 'o4.test', 'new.test']);
+    const v2 = await buildPolicyInWorker([ban, other], 0, 2, { workerUrl: WORKER, prev: v1, shrinkGuard: 50 });
+    expect(v2.match('www.banned.test')?.list.id).toBe('wban');
+    // Nothing of the rejected version got in, though it was parsed: it was checked before it went into the trie.
+    expect(v2.match('replaced.test')).toBeUndefined();
+    expect(v2.match('new.test')?.list.id).toBe('wother');
+    expect(v2.kept.map((k) => [k.id, k.fromVersion])).toEqual([['wban', 1]]);
+    expect(v2.kept[0]?.errors.join('\n')).toContain(`${ban.file}:6`);
+    const v3 = await buildPolicyInWorker([ban, other], 0, 3, { workerUrl: WORKER, prev: v2, shrinkGuard: 50 });
+    expect(v3.match('banned.test')?.list.id).toBe('wban');
+    expect(v3.kept.map((k) => [k.id, k.fromVersion])).toEqual([['wban', 2]]);
+    // The same reload on this thread gives the same policy.
+    const here = await buildPolicy([ban, other], 0, 3, { prev: v2, shrinkGuard: 50 });
+    expect(v3.lists).toEqual(here.lists);
+    expect(v3.kept).toEqual(here.kept);
+
+    // Shrink guard: the other list losing most of its entries is refused, unless forced; dropping the mandatory list too.
+    writeHradba('wother', ['other.test']);
+    writeHradba('wban', ['banned.test']);
+    await expect(buildPolicyInWorker([ban, other], 0, 4, { workerUrl: WORKER, prev: v3, shrinkGuard: 50 })).rejects.toThrow(
+      "list 'wother' shrank from 5 to 1 entries",
+    );
+    await expect(buildPolicyInWorker([other], 0, 4, { workerUrl: WORKER, prev: v3, force: true })).resolves.toMatchObject({ entryCount: 1 });
+    await expect(buildPolicyInWorker([other], 0, 4, { workerUrl: WORKER, prev: v3, shrinkGuard: 100 })).rejects.toThrow(
+      "mandatory list 'wban' is no longer enabled",
+    );
+  });
+});

@@ -310,7 +310,7 @@ describe('loadList failures', () => {
     writeFileSync(file, 'example.org\n');
     chmodSync(file, 0o000);
     const err = await loadError({ file, enabled: true, ...plainMeta });
-    expect(err.problems).toEqual([{ file, line: 0, message: 'cannot read list: permission denied' }]);
+    expect(err.problems).toEqual([{ file, line: 0, message: `cannot read list: permission denied: make it readable by the user hradba runs as (uid ${process.getuid?.() ?? '?'})` }]);
   });
 });
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Installs the DNS peers the integration tests talk to (dig, kdig, nsd, unbound); does nothing when they are present.
+# Installs the DNS peers the integration tests talk to (dig, kdig, nsd, unbound, unbound-control, openssl); does nothing when they are present.
 set -euo pipefail
 
-required=(dig kdig nsd nsd-checkzone unbound)
-packages=(bind9-dnsutils knot-dnsutils nsd unbound)
+required=(dig kdig nsd nsd-checkzone unbound unbound-control openssl)
+packages=(bind9-dnsutils knot-dnsutils nsd unbound openssl)
 
 missing_bins() {
   local b

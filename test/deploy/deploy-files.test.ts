@@ -1,0 +1,185 @@
+/**
+ * The deployment files under deploy/ are valid for their tools as far as this machine can tell: YAML that parses,
+ * the fields each tool requires, references that resolve (selectors, named ports, the ConfigMap, list files), hradba
+ * configs that pass hradba's own schema and load their lists, and the systemd unit through `systemd-analyze verify`.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments, parse } from 'yaml';
+import { parseConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/types.js';
+import { buildPolicy } from '../../src/policy/policy.js';
+import { NODE_BIN, REPO_ROOT } from '../helpers/paths.js';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+
+/** Parsed YAML, checked field by field by the assertions below. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
+
+const DEPLOY = join(REPO_ROOT, 'deploy');
+const read = (rel: string): string => readFileSync(join(DEPLOY, rel), 'utf8');
+const yamlDoc = (rel: string): Obj => parse(read(rel), { strict: true, uniqueKeys: true }) as Obj;
+function yamlDocs(rel: string): Obj[] {
+  const docs = parseAllDocuments(read(rel));
+  for (const d of docs) expect(d.errors, rel).toEqual([]);
+  return docs.map((d) => d.toJS() as Obj);
+}
+
+/**
+ * Validates a container config with hradba's schema and loads its lists as the container would see them:
+ * /app/blocklists is the repository's blocklists/, /etc/hradba the directory holding `extra` files.
+ */
+async function checkContainerConfig(text: string, extra: Record<string, string>): Promise<Config> {
+  const dir = makeTempDir('deploy');
+  try {
+    for (const [name, content] of Object.entries(extra)) writeFileSync(join(dir, name), content);
+    const config = parseConfig(text, join(dir, 'hradba.yaml'));
+    const lists = config.lists.map((l) => ({ ...l, file: l.file.startsWith('/app/blocklists/') ? join(REPO_ROOT, 'blocklists', basename(l.file)) : l.file }));
+    for (const l of lists) expect(existsSync(l.file), l.file).toBe(true);
+    const policy = await buildPolicy(lists, config.maxBadLines, 1);
+    expect(policy.entryCount).toBeGreaterThan(0);
+    return config;
+  } finally {
+    removeTempDir(dir);
+  }
+}
+
+describe('deploy/compose', () => {
+  const compose = yamlDoc('compose/docker-compose.yml');
+  const hradba = compose['services']?.['hradba'] as Obj;
+
+  it('runs the image read-only, non-root capable of port 53, with config mounted read-only and DNS on UDP and TCP', () => {
+    expect(hradba).toBeDefined();
+    expect(hradba['build']['context']).toBe('../..');
+    expect(existsSync(join(DEPLOY, 'compose', hradba['build']['context'], 'Dockerfile'))).toBe(true);
+    expect(hradba['read_only']).toBe(true);
+    expect(hradba['cap_drop']).toEqual(['ALL']);
+    expect(hradba['sysctls']['net.ipv4.ip_unprivileged_port_start']).toBe(0);
+    expect(hradba['ports']).toEqual(expect.arrayContaining(['53:53/udp', '53:53/tcp', '127.0.0.1:9153:9153/tcp']));
+    expect(hradba['volumes']).toContain('./hradba:/etc/hradba:ro');
+    expect(existsSync(join(DEPLOY, 'compose', 'hradba', 'hradba.yaml'))).toBe(true);
+    expect(hradba['command']).toEqual(['serve', '--config', '/etc/hradba/hradba.yaml']);
+    expect(hradba['stop_signal']).toBe('SIGTERM');
+  });
+
+  it('has Prometheus scrape the admin port the hradba config opens', async () => {
+    const prom = compose['services']['prometheus'] as Obj;
+    expect(prom['volumes']).toContain('./prometheus:/etc/prometheus:ro');
+    const scrape = yamlDoc('compose/prometheus/prometheus.yml');
+    const job = (scrape['scrape_configs'] as Obj[]).find((j) => j['job_name'] === 'hradba');
+    expect(job?.['static_configs'][0]['targets']).toEqual(['hradba:9153']);
+    for (const f of scrape['rule_files'] as string[]) expect(existsSync(join(DEPLOY, 'compose', 'prometheus', basename(f))), f).toBe(true);
+    const rules = yamlDoc('compose/prometheus/hradba-alerts.yml');
+    for (const r of rules['groups'][0]['rules'] as Obj[]) expect(r['expr'], r['alert']).toMatch(/hradba_|up\{/);
+
+    const config = await checkContainerConfig(read('compose/hradba/hradba.yaml'), { 'agency.list': read('compose/hradba/agency.list') });
+    expect(config.admin).toEqual({ enabled: true, listen: { host: '0.0.0.0', port: 9153 } });
+    expect(config.listen).toEqual([{ host: '0.0.0.0', port: 53 }]);
+  });
+});
+
+describe('deploy/kubernetes', () => {
+  const all = ['configmap.yaml', 'deployment.yaml', 'service.yaml'].flatMap((f) => yamlDocs(`kubernetes/${f}`));
+  const byKind = (kind: string): Obj[] => all.filter((d) => d['kind'] === kind);
+  const deployment = byKind('Deployment')[0] as Obj;
+  const pod = deployment['spec']['template'] as Obj;
+  const container = pod['spec']['containers'][0] as Obj;
+  const portNames = new Map<string, Obj>((container['ports'] as Obj[]).map((p) => [p['name'] as string, p]));
+
+  it('every object has apiVersion, kind and a name; kustomization lists every file', () => {
+    for (const d of all) {
+      expect(typeof d['apiVersion'], JSON.stringify(d).slice(0, 80)).toBe('string');
+      expect(typeof d['kind']).toBe('string');
+      expect(d['metadata']['name']).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    }
+    const kustomization = yamlDoc('kubernetes/kustomization.yaml');
+    expect([...(kustomization['resources'] as string[])].sort()).toEqual(['configmap.yaml', 'deployment.yaml', 'service.yaml']);
+  });
+
+  it('the Deployment selects its own pods, rolls without a gap, and runs non-root on a read-only root', () => {
+    expect(deployment['apiVersion']).toBe('apps/v1');
+    expect(pod['metadata']['labels']).toMatchObject(deployment['spec']['selector']['matchLabels']);
+    expect(deployment['spec']['strategy']['rollingUpdate']['maxUnavailable']).toBe(0);
+    expect(pod['spec']['securityContext']['runAsNonRoot']).toBe(true);
+    expect(pod['spec']['securityContext']['sysctls']).toContainEqual({ name: 'net.ipv4.ip_unprivileged_port_start', value: '53' });
+    expect(container['securityContext']['readOnlyRootFilesystem']).toBe(true);
+    expect(container['securityContext']['allowPrivilegeEscalation']).toBe(false);
+    expect(portNames.get('dns-udp')).toEqual({ name: 'dns-udp', containerPort: 53, protocol: 'UDP' });
+    expect(portNames.get('dns-tcp')).toEqual({ name: 'dns-tcp', containerPort: 53, protocol: 'TCP' });
+    expect(pod['spec']['terminationGracePeriodSeconds']).toBeGreaterThan(10);
+  });
+
+  it('has a liveness probe that sends a DNS query and a readiness probe on /readyz of the admin port', () => {
+    expect(container['livenessProbe']['exec']['command']).toEqual(['node', '/app/dist/cli/main.js', 'health', '--server', '127.0.0.1:53', '--timeout', '3s']);
+    expect(container['readinessProbe']['httpGet']).toEqual({ path: '/readyz', port: 'admin' });
+    expect(portNames.get('admin')?.['containerPort']).toBe(9153);
+  });
+
+  it('mounts the ConfigMap as a directory (so updates reach the files) and the config in it is valid', async () => {
+    const volume = (pod['spec']['volumes'] as Obj[]).find((v) => v['configMap'] !== undefined) as Obj;
+    const mount = (container['volumeMounts'] as Obj[]).find((m) => m['name'] === volume['name']) as Obj;
+    expect(mount['mountPath']).toBe('/etc/hradba');
+    expect(mount['readOnly']).toBe(true);
+    expect(mount['subPath']).toBeUndefined();
+    const configMap = byKind('ConfigMap').find((c) => c['metadata']['name'] === volume['configMap']['name']) as Obj;
+    expect(configMap).toBeDefined();
+    expect(container['args']).toEqual(['serve', '--config', '/etc/hradba/hradba.yaml']);
+    const data = configMap['data'] as Record<string, string>;
+    const config = await checkContainerConfig(data['hradba.yaml'] ?? '', data);
+    expect(config.admin.listen.port).toBe(portNames.get('admin')?.['containerPort']);
+    expect(config.listen).toEqual([{ host: '0.0.0.0', port: 53 }]);
+    expect(config.shutdown.graceMs / 1000).toBeLessThan(pod['spec']['terminationGracePeriodSeconds']);
+  });
+
+  it('the Services select the pods and point at named container ports, DNS over UDP and TCP', () => {
+    const services = byKind('Service');
+    expect(services.map((s) => s['metadata']['name']).sort()).toEqual(['hradba', 'hradba-admin']);
+    for (const s of services) {
+      expect(pod['metadata']['labels']).toMatchObject(s['spec']['selector']);
+      for (const p of s['spec']['ports'] as Obj[]) {
+        const target = portNames.get(p['targetPort']);
+        expect(target, `${s['metadata']['name']}:${p['name']}`).toBeDefined();
+        expect(target?.['protocol']).toBe(p['protocol']);
+      }
+    }
+    const dns = services.find((s) => s['metadata']['name'] === 'hradba') as Obj;
+    expect((dns['spec']['ports'] as Obj[]).map((p) => `${p['port']}/${p['protocol']}`).sort()).toEqual(['53/TCP', '53/UDP']);
+    expect(dns['spec']['externalTrafficPolicy']).toBe('Local');
+  });
+});
+
+/** systemd-analyze is part of systemd; the unit check needs it and nothing else. */
+const systemdAnalyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((p) => existsSync(p));
+
+describe('deploy/systemd', () => {
+  const unit = read('systemd/hradba.service');
+
+  it('runs serve as a dynamic non-root user with only CAP_NET_BIND_SERVICE, reloads with a check first, never restarts on a bad config', () => {
+    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node \/opt\/hradba\/dist\/cli\/main\.js serve --config \/etc\/hradba\/hradba\.yaml$/m);
+    expect(unit).toMatch(/^DynamicUser=yes$/m);
+    expect(unit).toMatch(/^AmbientCapabilities=CAP_NET_BIND_SERVICE$/m);
+    expect(unit).toMatch(/^CapabilityBoundingSet=CAP_NET_BIND_SERVICE$/m);
+    expect(unit).toMatch(/^ExecReload=.* check --config \/etc\/hradba\/hradba\.yaml\nExecReload=\/bin\/kill -HUP \$MAINPID$/m);
+    expect(unit).toMatch(/^RestartPreventExitStatus=78$/m);
+  });
+
+  it.skipIf(systemdAnalyze === undefined)('passes `systemd-analyze verify` without a warning (skipped only where systemd is not installed)', async () => {
+    const dir = makeTempDir('systemd');
+    try {
+      // The unit names the usual /usr/bin/node; verify checks that the binary exists, so point it at the project's Node.
+      const file = join(dir, 'hradba.service');
+      writeFileSync(file, unit.replaceAll('/usr/bin/node', NODE_BIN));
+      const r = await new Promise<{ code: number; out: string }>((resolve) => {
+        execFile(systemdAnalyze!, ['verify', file], { timeout: 30_000, encoding: 'utf8' }, (error, stdout, stderr) => {
+          resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, out: stdout + stderr });
+        });
+      });
+      expect(r.out).toBe('');
+      expect(r.code).toBe(0);
+    } finally {
+      removeTempDir(dir);
+    }
+  });
+});
