@@ -3,8 +3,8 @@
  * client's network never leaves the agency, and COOKIE (RFC 7873) from answers shared between clients, whose
  * client cookie would not be theirs.
  */
-import { OPTION_CODE, TYPE } from './constants.js';
-import { RR_FIXED_LENGTH, additionalStart, skipName } from './record-walk.js';
+import { OPTION_CODE } from './constants.js';
+import { findOpt } from './record-walk.js';
 
 
 /** `msg` without its ECS options; see withoutOption. */
@@ -18,21 +18,8 @@ export function withoutEcs(msg: Buffer, questionEnd: number): Buffer {
  * cannot be walked.
  */
 export function withoutOption(msg: Buffer, questionEnd: number, code: number): Buffer {
-  const ar = (msg[10]! << 8) | msg[11]!;
-  if (ar === 0) return msg;
-  let off = additionalStart(msg, questionEnd);
-  if (off < 0) return msg;
-  const len = msg.length;
-  for (let i = 0; i < ar; i++) {
-    const fixed = skipName(msg, off);
-    if (fixed < 0 || fixed + RR_FIXED_LENGTH > len) return msg;
-    const rdStart = fixed + RR_FIXED_LENGTH;
-    const end = rdStart + ((msg[fixed + 8]! << 8) | msg[fixed + 9]!);
-    if (end > len) return msg;
-    if (((msg[fixed]! << 8) | msg[fixed + 1]!) === TYPE.OPT) return stripOptions(msg, fixed, rdStart, end, code);
-    off = end;
-  }
-  return msg;
+  const opt = findOpt(msg, questionEnd);
+  return opt === null ? msg : stripOptions(msg, opt.fixed, opt.rdStart, opt.end, code);
 }
 
 function stripOptions(msg: Buffer, fixed: number, rdStart: number, end: number, strip: number): Buffer {

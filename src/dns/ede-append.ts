@@ -1,37 +1,25 @@
 /** Adding an Extended DNS Error (RFC 8914) to the OPT record of an answer hradba relays, e.g. "Stale Answer" for serve-stale. */
-import { OPTION_CODE, TYPE } from './constants.js';
+import { OPTION_CODE } from './constants.js';
 import { edeTextBytes } from './opt.js';
-import { RR_FIXED_LENGTH, additionalStart, skipName } from './record-walk.js';
+import { findOpt } from './record-walk.js';
 
 /**
  * A copy of `msg` (question ending at `questionEnd`) with an EDE option appended to its OPT record's RDATA, or `msg`
  * itself when it has no OPT (a client without EDNS gets no EDE) or cannot be walked.
  */
 export function appendEde(msg: Buffer, questionEnd: number, code: number, text: string): Buffer {
-  const ar = (msg[10]! << 8) | msg[11]!;
-  if (ar === 0) return msg;
-  let off = additionalStart(msg, questionEnd);
-  if (off < 0) return msg;
-  const len = msg.length;
-  for (let i = 0; i < ar; i++) {
-    const fixed = skipName(msg, off);
-    if (fixed < 0 || fixed + RR_FIXED_LENGTH > len) return msg;
-    const rdlength = (msg[fixed + 8]! << 8) | msg[fixed + 9]!;
-    const end = fixed + RR_FIXED_LENGTH + rdlength;
-    if (end > len) return msg;
-    if (((msg[fixed]! << 8) | msg[fixed + 1]!) === TYPE.OPT) {
-      const bytes = edeTextBytes(text);
-      const option = Buffer.allocUnsafe(6 + bytes.length);
-      option.writeUInt16BE(OPTION_CODE.EDE, 0);
-      option.writeUInt16BE(2 + bytes.length, 2);
-      option.writeUInt16BE(code, 4);
-      bytes.copy(option, 6);
-      if (rdlength + option.length > 0xffff) return msg;
-      const out = Buffer.concat([msg.subarray(0, end), option, msg.subarray(end)]);
-      out.writeUInt16BE(rdlength + option.length, fixed + 8);
-      return out;
-    }
-    off = end;
-  }
-  return msg;
+  const opt = findOpt(msg, questionEnd);
+  if (opt === null) return msg;
+  const { fixed, end } = opt;
+  const rdlength = end - opt.rdStart;
+  const bytes = edeTextBytes(text);
+  const option = Buffer.allocUnsafe(6 + bytes.length);
+  option.writeUInt16BE(OPTION_CODE.EDE, 0);
+  option.writeUInt16BE(2 + bytes.length, 2);
+  option.writeUInt16BE(code, 4);
+  bytes.copy(option, 6);
+  if (rdlength + option.length > 0xffff) return msg;
+  const out = Buffer.concat([msg.subarray(0, end), option, msg.subarray(end)]);
+  out.writeUInt16BE(rdlength + option.length, fixed + 8);
+  return out;
 }

@@ -1,4 +1,5 @@
 /** Bounds-checked walking over names and resource records in a raw message, without decoding them. */
+import { TYPE } from './constants.js';
 
 /** Longest name on the wire, length octets and the root label included (RFC 1035 §2.3.4). */
 export const MAX_NAME_WIRE = 255;
@@ -54,4 +55,30 @@ export function additionalStart(msg: Buffer, questionEnd: number): number {
   const an = (msg[6]! << 8) | msg[7]!;
   const ns = (msg[8]! << 8) | msg[9]!;
   return skipRecords(msg, questionEnd, an + ns);
+}
+
+/** Where a message's OPT record sits: the offset of its fixed part (TYPE), of its RDATA, and of its end. */
+export interface OptPosition {
+  readonly fixed: number;
+  readonly rdStart: number;
+  readonly end: number;
+}
+
+/** findOpt walks the ADDITIONAL section to the first OPT record; null when there is none or the records cannot be walked. */
+export function findOpt(msg: Buffer, questionEnd: number): OptPosition | null {
+  const ar = (msg[10]! << 8) | msg[11]!;
+  if (ar === 0) return null;
+  let off = additionalStart(msg, questionEnd);
+  if (off < 0) return null;
+  const len = msg.length;
+  for (let i = 0; i < ar; i++) {
+    const fixed = skipName(msg, off);
+    if (fixed < 0 || fixed + RR_FIXED_LENGTH > len) return null;
+    const rdStart = fixed + RR_FIXED_LENGTH;
+    const end = rdStart + ((msg[fixed + 8]! << 8) | msg[fixed + 9]!);
+    if (end > len) return null;
+    if (((msg[fixed]! << 8) | msg[fixed + 1]!) === TYPE.OPT) return { fixed, rdStart, end };
+    off = end;
+  }
+  return null;
 }
