@@ -151,17 +151,35 @@ export function policyFromData(data: PolicyData, version: number): Policy {
   // Prefix lists are small (networks, not names): their table is rebuilt here from plain data.
   const prefixTable = new PrefixTable<PolicyEntry>();
   for (const p of data.prefixes) prefixTable.add(p.cidr, Object.freeze({ domain: p.cidr, exact: false, list: listInfo(p.list).info, line: p.line }));
+  let released = false;
+  const live = (): void => {
+    if (released) throw new Error(`policy version ${version} was released; a query outlived its reload`);
+  };
   return Object.freeze({
     version,
     lists,
     entryCount: trie.entryCount,
     kept: Object.freeze(data.kept.map((k) => Object.freeze({ ...k, errors: Object.freeze(k.errors.slice()) }))),
     match: (qname: string) => {
+      live();
       const n = trie.match(qname);
       return n < 0 ? undefined : entryOf(n);
     },
-    matchAll: (qname: string) => trie.matchAll(qname).map(entryOf),
+    matchAll: (qname: string) => {
+      live();
+      return trie.matchAll(qname).map(entryOf);
+    },
     prefixCount: prefixTable.size,
-    matchAddress: (bytes: Uint8Array, v4: boolean) => prefixTable.lookupAllBytes(bytes, v4),
+    matchAddress: (bytes: Uint8Array, v4: boolean) => {
+      live();
+      return prefixTable.lookupAllBytes(bytes, v4);
+    },
+    release: () => {
+      if (released) return;
+      released = true;
+      // Detaching a buffer frees its memory now; a collection would free it only when the heap next fills up.
+      for (const buffer of transferablesOf(data)) buffer.transfer(0);
+    },
+    memoryBytes: () => transferablesOf(data).reduce((sum, b) => sum + b.byteLength, 0),
   });
 }

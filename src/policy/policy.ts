@@ -92,6 +92,13 @@ export interface Policy {
   readonly prefixCount: number;
   /** Every prefix-list entry holding an address (4 or 16 bytes), most specific first; `domain` is the network as written. */
   matchAddress(bytes: Uint8Array, v4: boolean): readonly PolicyEntry[];
+  /**
+   * release frees the policy's arrays at once, without waiting for a garbage collection; for a retired policy
+   * no query uses any more. Any later lookup throws (the query fails closed), it never reads as "allowed".
+   */
+  release(): void;
+  /** Bytes held by the policy's arrays (0 once released). */
+  memoryBytes(): number;
 }
 
 /**

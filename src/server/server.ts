@@ -14,7 +14,6 @@ import { startUdpListener } from '../net/udp-listener.js';
 import { describeListenError } from './listen-errors.js';
 import { InFlight, createQueryHandler } from './query-handler.js';
 import { Reloader } from './reloader.js';
-import { fullGc } from './release-memory.js';
 import { buildSnapshot, type Snapshot, type SnapshotOptions } from './snapshot.js';
 
 export interface ServerOptions {
@@ -146,6 +145,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         log.warn({ event: 'reload-restart-needed' }, "'listen', 'log.file' and 'admin' changes take effect at the next restart");
       }
       const { snapshot, retired } = await buildSnapshot(config, version, snap, { ...hooks, force });
+      const retiredPolicy = snap.policy;
       snap = snapshot;
       metrics?.policyLoaded(policyFacts(snap), true);
       log.level = config.log.level;
@@ -175,8 +175,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (retired.length > 0) {
         void inFlight.idle(config.forward.deadlineMs + 1000).then(() => Promise.all(retired.map((f) => f.close())));
       }
-      // Once the queries begun on the old snapshot are done, its policy is garbage: collect it now.
-      void inFlight.idle(config.forward.deadlineMs + 1000).then(fullGc);
+      // Once the queries begun on the old snapshot are done (none outlives the forwarding deadline), its policy's
+      // arrays are freed at once: two reloads in a row never hold three policies while waiting for a collection.
+      void inFlight.idle(config.forward.deadlineMs + 1000).then(() => {
+        try {
+          retiredPolicy.release();
+        } catch (err) {
+          // Memory left to the collector is no reason to stop serving.
+          log.warn({ err, policyVersion: retiredPolicy.version }, 'retired policy not released; the garbage collector will free it');
+        }
+      });
     } catch (err) {
       metrics?.reloadFailed();
       log.error(

@@ -96,6 +96,20 @@ describe('buildPolicyInWorker', () => {
     expect(there.problems).toEqual(here.problems);
     expect(there.problems.map((p) => `${path.basename(p.file)}:${p.line}`)).toEqual(['bad.list:2', 'bad.list:3', 'missing.list:0']);
   });
+
+  it('release frees the arrays at once, and a lookup after it throws instead of reading as allowed', async () => {
+    const lists = [generatedList()];
+    const policy = await buildPolicyInWorker(lists, 10, 1, { workerUrl: WORKER });
+    expect(policy.match('h3.v3.example.com')?.domain).toBe('h3.v3.example.com');
+    expect(policy.memoryBytes()).toBeGreaterThan(100_000);
+    policy.release();
+    // Detached buffers have given their memory back without waiting for a collection.
+    expect(policy.memoryBytes()).toBe(0);
+    expect(() => policy.match('h3.v3.example.com')).toThrow(/released/);
+    expect(() => policy.matchAll('x.example')).toThrow(/released/);
+    expect(() => policy.matchAddress(new Uint8Array(4), true)).toThrow(/released/);
+    policy.release();
+  });
 });
 
 /** writeHradba writes a hradba-format list with the given entry lines. */
