@@ -4,7 +4,8 @@ import type { Registry } from 'prom-client';
 import type { ReadyState } from './readiness.js';
 
 export interface RouteDeps {
-  readonly registry: Registry;
+  /** Where /metrics reads its text: one registry, or the sum of the serving threads' registries. */
+  readonly registry: Pick<Registry, 'metrics' | 'contentType'>;
   readonly readiness: () => Promise<ReadyState>;
 }
 

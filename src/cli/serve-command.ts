@@ -3,11 +3,13 @@ import { loadConfig } from '../config/load.js';
 import { applyOverrides, type Overrides } from '../config/overrides.js';
 import type { Config } from '../config/types.js';
 import { startAdminServer, type AdminServer } from '../admin/admin-server.js';
-import { createReadiness } from '../admin/readiness.js';
+import type { RouteDeps } from '../admin/routes.js';
+import { createReadiness, type ReadyState } from '../admin/readiness.js';
+import { startSupervisor, workerCount } from '../cluster/supervisor.js';
 import { HradbaError } from '../errors.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { createLogger, type AppLogger } from '../log/logger.js';
-import { problemsOf, startServer, type RunningServer } from '../server/server.js';
+import { problemsOf, startServer } from '../server/server.js';
 import { EXIT } from './exit-codes.js';
 import { packageVersion } from './version.js';
 
@@ -30,6 +32,15 @@ function printProblems(headline: string, err: unknown): void {
   for (const line of lines) process.stderr.write(`  ${line}\n`);
 }
 
+type RouteRegistry = RouteDeps['registry'];
+
+/** What the signals act on: one serving thread, or the supervisor of several. */
+interface Service {
+  reload(force?: boolean): Promise<void>;
+  flushCache(): unknown;
+  shutdown(): Promise<void>;
+}
+
 /** serve starts the resolver and installs the signal handlers; it never returns while serving. */
 export async function serve(opts: ServeOptions): Promise<void> {
   const overrides: Overrides = { listen: opts.listen, upstream: opts.upstream, admin: opts.admin };
@@ -41,9 +52,10 @@ export async function serve(opts: ServeOptions): Promise<void> {
     process.exit(err instanceof HradbaError && err.code === 'HRADBA_ERR_USAGE' ? EXIT.USAGE : EXIT.CONFIG);
   }
 
+  const threads = workerCount(config.workers);
   let logger: AppLogger;
   try {
-    logger = createLogger({ level: config.log.level, file: config.log.file });
+    logger = createLogger({ level: config.log.level, file: config.log.file, shared: threads > 1 });
   } catch (err) {
     printProblems('cannot open the log', err);
     process.exit(EXIT.CONFIG);
@@ -59,7 +71,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
 
   // Signal handlers go in before the first socket is bound: Node's default for SIGHUP is to terminate, so a
   // reload asked for right after the listening line must never find the process without them.
-  let running: RunningServer | null = null;
+  let running: Service | null = null;
   let admin: AdminServer | null = null;
   let reloadWanted = false;
   let stopWanted: NodeJS.Signals | null = null;
@@ -105,22 +117,32 @@ export async function serve(opts: ServeOptions): Promise<void> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 
-  const metrics = createMetrics({ version: packageVersion() });
   try {
-    const server = await startServer({ configFile: opts.config, overrides, log, initialConfig: config, metrics });
+    let service: Service;
+    let registry: RouteRegistry;
+    let readiness: () => Promise<ReadyState>;
+    if (threads > 1) {
+      const supervisor = await startSupervisor({ configFile: opts.config, overrides, config, log, threads, packageVersion: packageVersion() });
+      service = supervisor;
+      registry = supervisor.registry;
+      readiness = () => supervisor.readiness();
+    } else {
+      const metrics = createMetrics({ version: packageVersion() });
+      const server = await startServer({ configFile: opts.config, overrides, log, initialConfig: config, metrics });
+      service = server;
+      registry = metrics.registry;
+      readiness = createReadiness({ forwarder: () => server.current().forwarder, lastUpstreamAnswerMs: metrics.lastUpstreamAnswerMs });
+    }
     if (config.admin.enabled) {
-      admin = await startAdminServer(config.admin.listen, {
-        registry: metrics.registry,
-        readiness: createReadiness({ forwarder: () => server.current().forwarder, lastUpstreamAnswerMs: metrics.lastUpstreamAnswerMs }),
-      }).catch(async (err: unknown) => {
+      admin = await startAdminServer(config.admin.listen, { registry, readiness }).catch(async (err: unknown) => {
         // The DNS side is already bound: release it before exiting, so a restart finds the ports free.
-        await server.shutdown();
+        await service.shutdown();
         throw err;
       });
       log.info({ event: 'admin-listening', address: admin.description }, 'admin endpoint: /healthz /readyz /metrics');
     }
     // Only now do signals act on the server: one arriving while the admin endpoint binds waits for it.
-    running = server;
+    running = service;
   } catch (err) {
     const code = err instanceof HradbaError && err.code === 'HRADBA_ERR_LISTEN' ? EXIT.FAILURE : EXIT.CONFIG;
     log.fatal({ event: 'start-failed', errors: problemsOf(err) }, 'cannot start');

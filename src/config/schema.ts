@@ -46,6 +46,7 @@ export const DEFAULTS: Omit<Config, 'file'> = deepFreeze({
   sinkhole: { mode: 'nxdomain', ttlSec: 60, ipv4: null, ipv6: null, ede: true },
   lists: [],
   maxBadLines: 100,
+  workers: 'auto',
   edns: { udpSize: 1232 },
   tcp: { idleTimeoutMs: 10 * SECOND, maxConnections: 1_000, maxPipelined: 100 },
   log: { level: 'info', file: null, queries: false },
@@ -80,6 +81,7 @@ export const LIMITS = {
   socketPool: [1, 1_024],
   ttlSec: [0, 86_400],
   maxBadLines: [0, 1_000_000],
+  workers: [1, 256],
   udpSize: [512, 4_096],
   idleTimeoutMs: [100, HOUR],
   maxConnections: [1, 100_000],
@@ -95,7 +97,7 @@ export const LIMITS = {
 } as const satisfies Record<string, readonly [number, number]>;
 
 const KEYS = {
-  top: ['listen', 'upstreams', 'forward', 'access', 'sinkhole', 'lists', 'maxBadLines', 'edns', 'tcp', 'log', 'shutdown', 'admin', 'shrinkGuard', 'clients', 'groups', 'antiBypass', 'inspection', 'cache', 'pool', 'forwardZones', 'ecs'],
+  top: ['listen', 'upstreams', 'forward', 'access', 'sinkhole', 'lists', 'maxBadLines', 'workers', 'edns', 'tcp', 'log', 'shutdown', 'admin', 'shrinkGuard', 'clients', 'groups', 'antiBypass', 'inspection', 'cache', 'pool', 'forwardZones', 'ecs'],
   forward: ['attemptTimeout', 'deadline', 'socketPool'],
   access: ['allow', 'action'],
   sinkhole: ['mode', 'ttl', 'ipv4', 'ipv6', 'ede'],
@@ -294,6 +296,19 @@ function readInt(c: Ctx, f: Field, [min, max]: readonly [number, number]): numbe
   }
   if (v < min || v > max) {
     bad(c, f, `must be from ${min} to ${max} (got ${v})`);
+    return undefined;
+  }
+  return v;
+}
+
+/** `workers`: 'auto' (one per core) or a thread count. */
+function readWorkers(c: Ctx, f: Field): number | 'auto' | undefined {
+  if (f.node === undefined) return undefined;
+  const v = scalarValue(c, f.node);
+  if (v === 'auto') return 'auto';
+  const [min, max] = LIMITS.workers;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    bad(c, f, `must be 'auto' (one per core) or a whole number from ${min} to ${max} (got ${describe(c, f.node)})`);
     return undefined;
   }
   return v;
@@ -818,6 +833,8 @@ export function buildConfig(input: SchemaInput): SchemaResult {
   const lists = readLists(c, top('lists')) ?? d.lists;
   const maxBadLines = readInt(c, top('maxBadLines'), LIMITS.maxBadLines) ?? d.maxBadLines;
 
+  const workers = readWorkers(c, top('workers')) ?? d.workers;
+
   const ed = section(c, top('edns'), KEYS.edns);
   const edns = { udpSize: readInt(c, ed('udpSize'), LIMITS.udpSize) ?? d.edns.udpSize };
 
@@ -887,7 +904,7 @@ export function buildConfig(input: SchemaInput): SchemaResult {
   // Sections are read in a fixed order, not the file's; report in file order, as an editor would list them.
   if (c.problems.length > 0) return { ok: false, problems: [...c.problems].sort((a, b) => a.line - b.line) };
   const config: Config = {
-    file: absFile, listen, upstreams, forward, access, sinkhole, lists, maxBadLines, edns, tcp, log, shutdown,
+    file: absFile, listen, upstreams, forward, access, sinkhole, lists, maxBadLines, workers, edns, tcp, log, shutdown,
     admin, shrinkGuard, clients, groups, antiBypass, inspection, cache, pool, forwardZones, ecs,
   };
   return { ok: true, config: deepFreeze(config) };

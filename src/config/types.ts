@@ -118,6 +118,8 @@ export interface Config {
   readonly lists: readonly ListConfig[];
   /** A list with more bad lines than this fails to load as a whole. */
   readonly maxBadLines: number;
+  /** Serving threads sharing the listen addresses (SO_REUSEPORT) and one policy; 'auto' is one per core. */
+  readonly workers: number | 'auto';
   readonly edns: {
     /** Our advertised UDP payload size, and the cap on what we send over UDP. */
     readonly udpSize: number;

@@ -37,7 +37,17 @@ export interface LoggerOptions {
   readonly file: string | null;
   /** Called when a write to the destination fails; default: one line on stderr. Logging failures never stop the server. */
   readonly onError?: (err: Error) => void;
+  /**
+   * Several threads write this destination: every write must hold whole lines and, to a pipe, at most PIPE_BUF
+   * bytes (which the kernel writes in one piece), so lines of different threads never interleave.
+   */
+  readonly shared?: boolean;
+  /** Fields on every line (e.g. the serving thread's number). */
+  readonly fields?: Readonly<Record<string, unknown>>;
 }
+
+/** Linux's PIPE_BUF: a write of at most this many bytes to a pipe is never split or interleaved. */
+const PIPE_BUF = 4096;
 
 /** createLogger opens the destination synchronously (so a bad path fails at startup) and returns the root logger; throws HradbaError('HRADBA_ERR_LOG'). */
 export function createLogger(opts: LoggerOptions): AppLogger {
@@ -51,7 +61,8 @@ export function createLogger(opts: LoggerOptions): AppLogger {
   // coalesced into the next write (up to 16 KiB), so under load syscalls scale with write
   // latency, not with the query rate. A larger minLength would batch more, but would hold
   // evidence in memory for as long as traffic is low, where a crash would lose it.
-  const dest = pino.destination({ dest: fd, sync: false, minLength: 0 });
+  // sonic-boom starts a new write buffer rather than cut a line, so each write holds whole lines.
+  const dest = pino.destination({ dest: fd, sync: false, minLength: 0, ...(opts.shared === true ? { maxWrite: PIPE_BUF } : {}) });
 
   const report = opts.onError ?? writeErrorToStderr;
   let lastError: unknown = null;
@@ -67,7 +78,7 @@ export function createLogger(opts: LoggerOptions): AppLogger {
       level: opts.level,
       // pid tells apart several processes writing one file; hostname is left out (one host, and it
       // would be repeated on every line).
-      base: { pid: process.pid },
+      base: { pid: process.pid, ...opts.fields },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },

@@ -42,7 +42,9 @@ export function createMetrics(opts: { version: string; defaultMetrics?: boolean 
   const registry = new Registry();
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'hradba_' });
 
-  new Gauge({ name: 'hradba_build_info', help: 'hradba version; always 1', labelNames: ['version'], registers: [registry] })
+  // Several serving threads each keep a registry and the supervisor sums them; `aggregator` marks the metrics that
+  // every thread reports alike (the policy, its reloads), which are taken once instead.
+  new Gauge({ name: 'hradba_build_info', help: 'hradba version; always 1', labelNames: ['version'], registers: [registry], aggregator: 'first' })
     .labels(opts.version)
     .set(1);
   // The two per-query counters are plain numbers, copied into prom-client only when scraped: a prom-client child's
@@ -101,7 +103,7 @@ export function createMetrics(opts: { version: string; defaultMetrics?: boolean 
       this.set(readInFlight());
     },
   });
-  const reloads = new Counter({ name: 'hradba_reloads_total', help: 'Reloads by result (ok, failed)', labelNames: ['result'], registers: [registry] });
+  const reloads = new Counter({ name: 'hradba_reloads_total', help: 'Reloads by result (ok, failed)', labelNames: ['result'], registers: [registry], aggregator: 'max' });
   // Both results exist from the start, so a rate() or an alert on failures works before the first one.
   reloads.labels('ok').inc(0);
   reloads.labels('failed').inc(0);
@@ -109,9 +111,10 @@ export function createMetrics(opts: { version: string; defaultMetrics?: boolean 
     name: 'hradba_policy_loaded_timestamp_seconds',
     help: 'Unix time the policy in force was loaded (at start or by the last good reload)',
     registers: [registry],
+    aggregator: 'max',
   });
-  const policyVersion = new Gauge({ name: 'hradba_policy_version', help: 'Version of the policy in force (1 at start, +1 per reload)', registers: [registry] });
-  const listEntries = new Gauge({ name: 'hradba_list_entries', help: 'Entries per enforced list', labelNames: ['list'], registers: [registry] });
+  const policyVersion = new Gauge({ name: 'hradba_policy_version', help: 'Version of the policy in force (1 at start, +1 per reload)', registers: [registry], aggregator: 'max' });
+  const listEntries = new Gauge({ name: 'hradba_list_entries', help: 'Entries per enforced list', labelNames: ['list'], registers: [registry], aggregator: 'max' });
 
   // Upstream children are bound once, keyed by the upstream's config object (weakly: a reload brings new ones), so
   // no label string is built per answer.

@@ -17,6 +17,8 @@ export interface TcpListenerOptions {
   /** Reading pauses while this many queries of one connection are in progress. */
   readonly maxPipelined: number;
   readonly onError: (err: Error) => void;
+  /** Share the address with the other serving threads (SO_REUSEPORT): the kernel spreads queries over them. */
+  readonly reusePort?: boolean;
 }
 
 /** Frames one answer: the 2-byte length prefix and the message in one write. */
@@ -119,7 +121,7 @@ export function startTcpListener(opts: TcpListenerOptions): Promise<Listener> {
   return new Promise<Listener>((resolve, reject) => {
     const onListenError = (err: Error): void => reject(Object.assign(err, { listener: description }));
     server.once('error', onListenError);
-    server.listen({ host: address.host, port: address.port, ipv6Only: v6, exclusive: true }, () => {
+    server.listen({ host: address.host, port: address.port, ipv6Only: v6, exclusive: true, reusePort: opts.reusePort === true }, () => {
       server.off('error', onListenError);
       server.on('error', opts.onError);
       const bound = server.address() as net.AddressInfo;

@@ -9,6 +9,8 @@ export interface UdpListenerOptions {
   readonly handler: QueryHandler;
   /** Called for errors that do not concern one query (e.g. a send failure), so they reach the log. */
   readonly onError: (err: Error) => void;
+  /** Share the address with the other serving threads (SO_REUSEPORT): the kernel spreads queries over them. */
+  readonly reusePort?: boolean;
 }
 
 /** A bigger kernel receive buffer rides out bursts instead of dropping datagrams. */
@@ -18,7 +20,7 @@ const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
 export function startUdpListener(opts: UdpListenerOptions): Promise<Listener> {
   const { address, handler, onError } = opts;
   const v6 = isIPv6(address.host);
-  const socket = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6 });
+  const socket = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, reusePort: opts.reusePort === true });
   const description = `udp ${v6 ? `[${address.host}]` : address.host}:${address.port}`;
 
   const reply = (answer: Buffer | null, rinfo: dgram.RemoteInfo): void => {

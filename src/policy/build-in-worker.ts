@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ListConfig } from '../config/types.js';
 import { HradbaError, type HradbaErrorCode } from '../errors.js';
-import { policyFromData } from './compiled-policy.js';
-import { buildPolicy, dataOptions, type BuildPolicyOptions, type Policy } from './policy.js';
+import { policyFromData, sharedData, type PolicyData } from './compiled-policy.js';
+import { buildPolicyData, dataOptions, type BuildPolicyOptions, type Policy } from './policy.js';
 import type { PolicyWorkerRequest, PolicyWorkerResponse } from './policy-worker.js';
 
 /** The compiled worker script next to this module. */
@@ -46,21 +46,34 @@ function runWorker(url: URL, req: PolicyWorkerRequest): Promise<PolicyWorkerResp
 }
 
 /**
- * buildPolicyInWorker does what buildPolicy does (reload options included), in a worker thread. When the worker script is not there
- * (the sources run untranspiled, as in unit tests), it builds on this thread instead: same result, same errors.
+ * buildPolicyDataInWorker compiles the lists in a worker thread and returns the compiled arrays (in SharedArrayBuffers
+ * when `shared`). When the worker script is not there (the sources run untranspiled, as in unit tests), it builds on
+ * this thread instead: same result, same errors.
  */
+export async function buildPolicyDataInWorker(
+  lists: readonly ListConfig[],
+  maxBadLines: number,
+  opts: BuildInWorkerOptions & { readonly shared?: boolean } = {},
+): Promise<PolicyData> {
+  const url = opts.workerUrl ?? DEFAULT_WORKER;
+  const { workerUrl: _url, shared = false, ...policyOpts } = opts;
+  if (!existsSync(fileURLToPath(url))) {
+    const data = await buildPolicyData(lists, maxBadLines, dataOptions(policyOpts));
+    return shared ? sharedData(data) : data;
+  }
+  // The policy in force goes over as plain data: entry counts for the shrink guard, kept texts of mandatory lists.
+  const out = await runWorker(url, { id: 1, lists, maxBadLines, opts: dataOptions(policyOpts), shared });
+  if (out.ok) return out.data;
+  if (out.code !== null) throw new HradbaError(out.code as HradbaErrorCode, out.message, { problems: out.problems });
+  throw new Error(`policy worker failed: ${out.message}`);
+}
+
+/** buildPolicyInWorker does what buildPolicy does (reload options included), in a worker thread. */
 export async function buildPolicyInWorker(
   lists: readonly ListConfig[],
   maxBadLines: number,
   version: number,
   opts: BuildInWorkerOptions = {},
 ): Promise<Policy> {
-  const url = opts.workerUrl ?? DEFAULT_WORKER;
-  const { workerUrl: _url, ...policyOpts } = opts;
-  if (!existsSync(fileURLToPath(url))) return buildPolicy(lists, maxBadLines, version, policyOpts);
-  // The policy in force goes over as plain data: entry counts for the shrink guard, kept texts of mandatory lists.
-  const out = await runWorker(url, { id: 1, lists, maxBadLines, opts: dataOptions(policyOpts) });
-  if (out.ok) return policyFromData(out.data, version);
-  if (out.code !== null) throw new HradbaError(out.code as HradbaErrorCode, out.message, { problems: out.problems });
-  throw new Error(`policy worker failed: ${out.message}`);
+  return policyFromData(await buildPolicyDataInWorker(lists, maxBadLines, opts), version);
 }

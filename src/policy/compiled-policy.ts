@@ -94,24 +94,48 @@ export function compilePolicy(loaded: readonly LoadedList[]): PolicyData {
   return compiler.finish(lists, prefixes);
 }
 
-/** transferablesOf lists the buffers of a PolicyData, for postMessage's transfer list. */
-export function transferablesOf(data: PolicyData): ArrayBuffer[] {
+/** arraysOf lists the typed arrays of a PolicyData. */
+function arraysOf(data: PolicyData): ArrayBufferView[] {
   const t = data.trie;
-  const arrays = [
-    t.labelBytes,
-    t.labelStart,
-    t.labelSlots,
-    t.nodeParent,
-    t.nodeLabel,
-    t.nodeSuffix,
-    t.nodeExact,
-    t.edgeSlots,
-    t.entryNode,
-    data.entryList,
-    data.entryLine,
-    data.entryAllow,
-  ];
-  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
+  return [t.labelBytes, t.labelStart, t.labelSlots, t.nodeParent, t.nodeLabel, t.nodeSuffix, t.nodeExact, t.edgeSlots, t.entryNode, data.entryList, data.entryLine, data.entryAllow];
+}
+
+/** transferablesOf lists the (unshared) buffers of a PolicyData, for postMessage's transfer list. */
+export function transferablesOf(data: PolicyData): ArrayBuffer[] {
+  return [...new Set(arraysOf(data).map((a) => a.buffer))].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+}
+
+/** Copies a typed array into one of the same type over a SharedArrayBuffer. */
+function sharedCopy<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array>(a: T, make: (b: SharedArrayBuffer) => T): T {
+  const out = make(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
+}
+
+/**
+ * sharedData copies a PolicyData's arrays into SharedArrayBuffers: posted to several serving threads, they all read
+ * the one copy, so N threads hold one policy, not N.
+ */
+export function sharedData(data: PolicyData): PolicyData {
+  const t = data.trie;
+  return {
+    ...data,
+    trie: {
+      ...t,
+      labelBytes: sharedCopy(t.labelBytes, (b) => new Uint8Array(b)),
+      labelStart: sharedCopy(t.labelStart, (b) => new Uint32Array(b)),
+      labelSlots: sharedCopy(t.labelSlots, (b) => new Uint32Array(b)),
+      nodeParent: sharedCopy(t.nodeParent, (b) => new Int32Array(b)),
+      nodeLabel: sharedCopy(t.nodeLabel, (b) => new Int32Array(b)),
+      nodeSuffix: sharedCopy(t.nodeSuffix, (b) => new Int32Array(b)),
+      nodeExact: sharedCopy(t.nodeExact, (b) => new Int32Array(b)),
+      edgeSlots: sharedCopy(t.edgeSlots, (b) => new Uint32Array(b)),
+      entryNode: sharedCopy(t.entryNode, (b) => new Int32Array(b)),
+    },
+    entryList: sharedCopy(data.entryList, (b) => new Uint16Array(b)),
+    entryLine: sharedCopy(data.entryLine, (b) => new Int32Array(b)),
+    entryAllow: sharedCopy(data.entryAllow, (b) => new Uint8Array(b)),
+  };
 }
 
 /** Matched entries are rebuilt from the arrays; a small direct-mapped cache spares repeat blocks the work. */
@@ -178,8 +202,9 @@ export function policyFromData(data: PolicyData, version: number): Policy {
       if (released) return;
       released = true;
       // Detaching a buffer frees its memory now; a collection would free it only when the heap next fills up.
+      // Shared buffers cannot be detached: other threads may still read them, and the last one to drop them frees them.
       for (const buffer of transferablesOf(data)) buffer.transfer(0);
     },
-    memoryBytes: () => transferablesOf(data).reduce((sum, b) => sum + b.byteLength, 0),
+    memoryBytes: () => [...new Set(arraysOf(data).map((a) => a.buffer))].reduce((sum, b) => sum + b.byteLength, 0),
   });
 }

@@ -4,7 +4,7 @@ import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { ListConfig } from '../config/types.js';
 import { HradbaError } from '../errors.js';
-import { transferablesOf, type PolicyData } from './compiled-policy.js';
+import { sharedData, transferablesOf, type PolicyData } from './compiled-policy.js';
 import { buildPolicyData, type BuildPolicyDataOptions } from './policy.js';
 import type { ListProblem } from './types.js';
 
@@ -15,6 +15,8 @@ export interface PolicyWorkerRequest {
   readonly maxBadLines: number;
   /** The policy in force as plain data (per-list entry counts, kept texts of mandatory lists), shrink guard, force. */
   readonly opts: BuildPolicyDataOptions;
+  /** Return the arrays in SharedArrayBuffers, for a policy several serving threads read. */
+  readonly shared?: boolean;
 }
 
 /** The answer to request `id`: the compiled data, or the error in a form that survives the thread boundary. */
@@ -40,8 +42,9 @@ if (port !== null) {
   lowerThreadPriority();
   port.on('message', (req: PolicyWorkerRequest) => {
     buildPolicyData(req.lists, req.maxBadLines, req.opts).then(
-      (data) => {
-        // Transferred, not copied: the serving thread gets the buffers without a second copy of the lists.
+      (built) => {
+        // Transferred or shared, never copied on the way: the receiver gets the buffers without a second copy.
+        const data = req.shared === true ? sharedData(built) : built;
         port.postMessage({ id: req.id, ok: true, data } satisfies PolicyWorkerResponse, transferablesOf(data));
       },
       (err: unknown) => {

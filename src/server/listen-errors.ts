@@ -15,3 +15,8 @@ export function describeListenError(listener: string, err: NodeJS.ErrnoException
       return `${listener}: cannot listen: ${err.message}`;
   }
 }
+
+/** listenerName names one listener as operators write it: `udp 127.0.0.1:53`, `tcp [::1]:53`. */
+export function listenerName(kind: 'udp' | 'tcp', address: { readonly host: string; readonly port: number }): string {
+  return `${kind} ${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
+}

@@ -11,7 +11,8 @@ import type { Metrics } from '../metrics/metrics.js';
 import { startTcpListener } from '../net/tcp-listener.js';
 import type { Listener } from '../net/types.js';
 import { startUdpListener } from '../net/udp-listener.js';
-import { describeListenError } from './listen-errors.js';
+import { describeListenError, listenerName } from './listen-errors.js';
+import type { Policy } from '../policy/policy.js';
 import { InFlight, createQueryHandler } from './query-handler.js';
 import { Reloader } from './reloader.js';
 import { buildSnapshot, type Snapshot, type SnapshotOptions } from './snapshot.js';
@@ -24,6 +25,10 @@ export interface ServerOptions {
   readonly initialConfig?: Config;
   /** Where query outcomes, upstream timings and reloads are counted (the admin endpoint serves them). */
   readonly metrics?: Metrics;
+  /** The first policy, compiled elsewhere (by the supervisor of several serving threads); default: built here. */
+  readonly initialPolicy?: Policy;
+  /** Bind with SO_REUSEPORT, sharing each address with the other serving threads. */
+  readonly reusePort?: boolean;
 }
 
 export interface RunningServer {
@@ -31,6 +36,8 @@ export interface RunningServer {
   current(): Snapshot;
   /** reload re-reads config and lists; on any error the running snapshot stays in force. `force` skips the shrink guard. */
   reload(force?: boolean): Promise<void>;
+  /** install swaps in a config and policy loaded elsewhere (the supervisor's reload), as one reload. */
+  install(config: Config, policy: Policy): Promise<void>;
   /** flushCache empties the answer cache (SIGUSR1) and returns how many entries were dropped. */
   flushCache(): number;
   /** shutdown stops accepting, lets in-flight queries finish (bounded by shutdown.grace) and closes upstreams. */
@@ -71,7 +78,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     },
     ...(metrics === undefined ? {} : { upstreamObserver: metrics.upstream }),
   };
-  const first = await buildSnapshot(opts.initialConfig ?? (await loadEffectiveConfig(opts)), 1, undefined, hooks);
+  const firstVersion = opts.initialPolicy?.version ?? 1;
+  const first = await buildSnapshot(opts.initialConfig ?? (await loadEffectiveConfig(opts)), firstVersion, undefined, {
+    ...hooks,
+    ...(opts.initialPolicy === undefined ? {} : { policy: opts.initialPolicy }),
+  });
   let snap = first.snapshot;
   for (const l of snap.policy.lists) {
     for (const p of l.problems) log.warn({ event: 'list-problem', list: l.info.id }, formatLocated(p));
@@ -90,11 +101,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   try {
     for (const address of snap.config.listen) {
       for (const kind of ['udp', 'tcp'] as const) {
-        const where = `${kind} ${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
+        const where = listenerName(kind, address);
         try {
           listeners.push(
             kind === 'udp'
-              ? await startUdpListener({ address, handler, onError })
+              ? await startUdpListener({ address, handler, onError, reusePort: opts.reusePort === true })
               : await startTcpListener({
                   address,
                   handler,
@@ -102,6 +113,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
                   maxConnections: snap.config.tcp.maxConnections,
                   maxPipelined: snap.config.tcp.maxPipelined,
                   onError,
+                  reusePort: opts.reusePort === true,
                 }),
           );
         } catch (err) {
@@ -130,13 +142,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   // A forced reload (SIGUSR2) asked while another is queued forces that one: the operator's decision stands.
   let forceNext = false;
+  /** A config and policy handed in by install(), taken by the next reload instead of reading the files. */
+  let supplied: { config: Config; policy: Policy } | null = null;
   const reloadOnce = async (): Promise<void> => {
     const force = forceNext;
     forceNext = false;
+    const given = supplied;
+    supplied = null;
     const began = Date.now();
-    const version = snap.version + 1;
+    const version = given?.policy.version ?? snap.version + 1;
     try {
-      const config = await loadEffectiveConfig(opts);
+      const config = given?.config ?? (await loadEffectiveConfig(opts));
       if (
         JSON.stringify(config.listen) !== JSON.stringify(snap.config.listen) ||
         config.log.file !== snap.config.log.file ||
@@ -144,7 +160,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       ) {
         log.warn({ event: 'reload-restart-needed' }, "'listen', 'log.file' and 'admin' changes take effect at the next restart");
       }
-      const { snapshot, retired } = await buildSnapshot(config, version, snap, { ...hooks, force });
+      const { snapshot, retired } = await buildSnapshot(config, version, snap, { ...hooks, force, ...(given === null ? {} : { policy: given.policy }) });
       const retiredPolicy = snap.policy;
       snap = snapshot;
       metrics?.policyLoaded(policyFacts(snap), true);
@@ -200,6 +216,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     current: () => snap,
     reload: (force = false) => {
       if (force) forceNext = true;
+      return reloader.request();
+    },
+    install: (config, policy) => {
+      // A later install replaces one still waiting: only the newest policy matters.
+      supplied = { config, policy };
       return reloader.request();
     },
     flushCache: () => {

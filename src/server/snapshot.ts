@@ -46,6 +46,8 @@ export interface Snapshot {
  */
 export interface SnapshotOptions {
   readonly force?: boolean;
+  /** A policy compiled elsewhere (the supervisor of several serving threads builds one for all); default: built here. */
+  readonly policy?: Policy;
   readonly now?: () => number;
   /** Told of every upstream attempt (metrics). */
   readonly upstreamObserver?: UpstreamObserver;
@@ -108,11 +110,13 @@ export async function buildSnapshot(
   opts: SnapshotOptions = {},
 ): Promise<{ snapshot: Snapshot; retired: Forwarder[] }> {
   // Built in a worker thread: the thread answering queries keeps answering while a big list compiles.
-  const policy = await buildPolicyInWorker(config.lists, config.maxBadLines, version, {
-    ...(prev === undefined ? {} : { prev: prev.policy }),
-    shrinkGuard: config.shrinkGuard,
-    force: opts.force === true,
-  });
+  const policy =
+    opts.policy ??
+    (await buildPolicyInWorker(config.lists, config.maxBadLines, version, {
+      ...(prev === undefined ? {} : { prev: prev.policy }),
+      shrinkGuard: config.shrinkGuard,
+      force: opts.force === true,
+    }));
   const { groups, bypass } = compileGroupPolicy(config, policy);
   const isAllowed = compileAcl(config.access.allow);
   const sameForwarding =
