@@ -24,7 +24,7 @@ export interface ThreadStart {
 
 /** Supervisor to thread. */
 export type ToThread =
-  | { readonly type: 'install'; readonly config: Config; readonly policy: PolicyData; readonly version: number }
+  | { readonly type: 'install'; readonly config: Config; readonly policy: PolicyData; readonly version: number; readonly force: boolean }
   | { readonly type: 'reload-failed' }
   | { readonly type: 'flush-cache' }
   | { readonly type: 'metrics'; readonly id: number }

@@ -44,7 +44,7 @@ try {
   port.on('message', (msg: ToThread) => {
     switch (msg.type) {
       case 'install':
-        void server.install(msg.config, policyFromData(msg.policy, msg.version)).then(() => say({ type: 'installed', version: server.current().version }));
+        void server.install(msg.config, policyFromData(msg.policy, msg.version), msg.force).then(() => say({ type: 'installed', version: server.current().version }));
         return;
       case 'reload-failed':
         metrics.reloadFailed();

@@ -231,7 +231,7 @@ export async function startSupervisor(opts: SupervisorOptions): Promise<Supervis
       config = next;
       data = built;
       version++;
-      tell({ type: 'install', config: threadConfig(config, listen, n), policy: data, version });
+      tell({ type: 'install', config: threadConfig(config, listen, n), policy: data, version, force });
       log.info({ event: 'reload-compiled', policyVersion: version, durationMs: Date.now() - start, workers: n }, 'policy compiled; installing in every serving thread');
     } catch (err) {
       tell({ type: 'reload-failed' });

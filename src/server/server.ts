@@ -36,8 +36,8 @@ export interface RunningServer {
   current(): Snapshot;
   /** reload re-reads config and lists; on any error the running snapshot stays in force. `force` skips the shrink guard. */
   reload(force?: boolean): Promise<void>;
-  /** install swaps in a config and policy loaded elsewhere (the supervisor's reload), as one reload. */
-  install(config: Config, policy: Policy): Promise<void>;
+  /** install swaps in a config and policy loaded elsewhere (the supervisor's reload), as one reload; `force` marks a forced one. */
+  install(config: Config, policy: Policy, force?: boolean): Promise<void>;
   /** flushCache empties the answer cache (SIGUSR1) and returns how many entries were dropped. */
   flushCache(): number;
   /** shutdown stops accepting, lets in-flight queries finish (bounded by shutdown.grace) and closes upstreams. */
@@ -218,9 +218,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (force) forceNext = true;
       return reloader.request();
     },
-    install: (config, policy) => {
+    install: (config, policy, force = false) => {
       // A later install replaces one still waiting: only the newest policy matters.
       supplied = { config, policy };
+      if (force) forceNext = true;
       return reloader.request();
     },
     flushCache: () => {

@@ -6,7 +6,7 @@ import type { Config } from '../../src/config/types.js';
 import { formatLocated, HradbaError } from '../../src/errors.js';
 
 const FILE = '/cfg/hradba.yaml';
-const TOP_KEYS = 'listen, upstreams, forward, access, sinkhole, lists, maxBadLines, edns, tcp, log, shutdown, admin, shrinkGuard, clients, groups, antiBypass, inspection, cache, pool, forwardZones, ecs';
+const TOP_KEYS = 'listen, upstreams, forward, access, sinkhole, lists, maxBadLines, workers, edns, tcp, log, shutdown, admin, shrinkGuard, clients, groups, antiBypass, inspection, cache, pool, forwardZones, ecs';
 const NOT_A_DURATION = "is not a duration: write a number and a unit (ms, s, m, h), e.g. '5s' or '250ms'";
 const BASIS = [
   '    basis:',
@@ -228,6 +228,7 @@ describe('config defaults', () => {
       sinkhole: { mode: 'nxdomain', ttlSec: 60, ipv4: null, ipv6: null, ede: true },
       lists: [],
       maxBadLines: 100,
+      workers: 'auto',
       edns: { udpSize: 1232 },
       tcp: { idleTimeoutMs: 10000, maxConnections: 1000, maxPipelined: 100 },
       log: { level: 'info', file: null, queries: false },
@@ -293,6 +294,7 @@ describe('config values', () => {
       sinkhole: { mode: 'ip', ttlSec: 300, ipv4: '192.0.2.80', ipv6: '2001:db8::80', ede: false },
       lists: [],
       maxBadLines: 0,
+      workers: 'auto',
       edns: { udpSize: 4096 },
       tcp: { idleTimeoutMs: 120000, maxConnections: 10, maxPipelined: 1 },
       log: { level: 'debug', file: '/var/log/hradba.log', queries: true },
@@ -422,5 +424,19 @@ describe('CONFIG_KEYS', () => {
     expect(CONFIG_KEYS).toContain('lists[].basis[].url');
     expect(CONFIG_KEYS).toContain('maxBadLines');
     expect(new Set(CONFIG_KEYS).size).toBe(CONFIG_KEYS.length);
+  });
+});
+
+describe('workers', () => {
+  it("is 'auto' unless set, and reads 'auto' or a thread count", () => {
+    expect(parseConfig(yaml('maxBadLines: 1'), FILE).workers).toBe('auto');
+    expect(parseConfig(yaml('workers: auto'), FILE).workers).toBe('auto');
+    expect(parseConfig(yaml('workers: 3'), FILE).workers).toBe(3);
+  });
+
+  it.each([['workers: 0', 'got 0'], ['workers: 257', 'got 257'], ['workers: many', "got 'many'"], ['workers: 1.5', 'got 1.5']])('%s is an error naming its line', (line, got) => {
+    const found = problems(yaml('maxBadLines: 1', line));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(new RegExp(`:2: workers: must be 'auto' \\(one per core\\) or a whole number from 1 to 256 \\(${got.replace('.', '\\.')}\\)`));
   });
 });

@@ -33,6 +33,9 @@ export function testConfig(upstreamPort: number, overrides: ConfigOverrides = {}
     sinkhole: { mode: 'nxdomain', ttl: '60s', ipv4: null, ipv6: null, ede: true },
     lists: [{ file: TEST_LIST }],
     maxBadLines: 100,
+    // One serving thread: these tests count cache entries, upstream queries and probes of a single thread;
+    // workers.test.ts runs several.
+    workers: 1,
     log: { level: 'info', file: null, queries: false },
     shutdown: { grace: '2s' },
   };
