@@ -140,7 +140,8 @@ export const KINDS = {
         maxBadLines: 0,
         // The sinkhole log stays on (level info), written to a file as in production.
         log: { level: 'info', file: join(dir, 'hradba.log'), queries: false },
-        ...(opts.workers === undefined ? {} : { workers: opts.workers }),
+        // One serving thread unless the run asks for more (the issue's table is per thread).
+        workers: opts.workers ?? 1,
       };
       writeFileSync(join(dir, 'hradba.yaml'), JSON.stringify(config, null, 2));
       const nodeArgs = opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : [];
