@@ -4,6 +4,7 @@ import { mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pino from 'pino';
 import { HradbaError } from '../errors.js';
+import { LineBatcher } from './line-batcher.js';
 
 /**
  * The root logger and the controls over its destination.
@@ -48,6 +49,8 @@ export interface LoggerOptions {
 
 /** Linux's PIPE_BUF: a write of at most this many bytes to a pipe is never split or interleaved. */
 const PIPE_BUF = 4096;
+/** The most one write call carries otherwise (sonic-boom's default). */
+const MAX_WRITE = 16_384;
 
 /** createLogger opens the destination synchronously (so a bad path fails at startup) and returns the root logger; throws HradbaError('HRADBA_ERR_LOG'). */
 export function createLogger(opts: LoggerOptions): AppLogger {
@@ -56,13 +59,14 @@ export function createLogger(opts: LoggerOptions): AppLogger {
   }
   const fd = opts.file === null ? 1 : openLogFile(opts.file);
 
-  // sync: false keeps disk latency off the query path. minLength: 0 sends each line to the
-  // kernel as soon as no write is in flight, and lines logged while one is in flight are
-  // coalesced into the next write (up to 16 KiB), so under load syscalls scale with write
-  // latency, not with the query rate. A larger minLength would batch more, but would hold
-  // evidence in memory for as long as traffic is low, where a crash would lose it.
-  // sonic-boom starts a new write buffer rather than cut a line, so each write holds whole lines.
-  const dest = pino.destination({ dest: fd, sync: false, minLength: 0, ...(opts.shared === true ? { maxWrite: PIPE_BUF } : {}) });
+  // sync: false keeps disk latency (and a stalled stdout pipe) off the query path: writes run on libuv's thread
+  // pool. minLength: 0 sends lines to the kernel as soon as no write is in flight; what arrives while one is in
+  // flight is coalesced into the next (up to maxWrite). A larger minLength would batch more, but would hold
+  // evidence in memory for as long as traffic is low, where a crash would lose it. Each write holds whole lines.
+  const maxWrite = opts.shared === true ? PIPE_BUF : MAX_WRITE;
+  const dest = pino.destination({ dest: fd, sync: false, minLength: 0, maxWrite });
+  // Lines of one event-loop turn go to the destination as one write call (see line-batcher.ts).
+  const batcher = new LineBatcher(dest, maxWrite);
 
   const report = opts.onError ?? writeErrorToStderr;
   let lastError: unknown = null;
@@ -82,7 +86,7 @@ export function createLogger(opts: LoggerOptions): AppLogger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    dest,
+    batcher,
   );
 
   let closing: Promise<void> | null = null;
@@ -103,6 +107,7 @@ export function createLogger(opts: LoggerOptions): AppLogger {
         };
         dest.once('drain', onDrain);
         dest.once('error', onError);
+        batcher.flush();
         // With minLength 0 SonicBoom emits 'drain' only when its buffer is empty. An empty write
         // queues behind every pending line (or starts a no-op write when idle), so the next
         // 'drain' means every line logged before this call has been written. SonicBoom's own
@@ -114,6 +119,7 @@ export function createLogger(opts: LoggerOptions): AppLogger {
     flushSync(): void {
       if (closing !== null) return;
       try {
+        batcher.flush();
         dest.flushSync();
       } catch (err) {
         report(err instanceof Error ? err : new Error(String(err)));
@@ -135,6 +141,7 @@ export function createLogger(opts: LoggerOptions): AppLogger {
         // Lines already logged stay in the buffer and end() writes them; anything logged from now
         // on would hit a destroyed stream and throw into the caller, so logging becomes a no-op.
         log.level = 'silent';
+        batcher.flush();
         dest.end();
       });
       return closing;
