@@ -198,12 +198,16 @@ export function policyFromData(data: PolicyData, version: number): Policy {
       live();
       return prefixTable.lookupAllBytes(bytes, v4);
     },
-    release: () => {
+    release: async () => {
       if (released) return;
       released = true;
       // Detaching a buffer frees its memory now; a collection would free it only when the heap next fills up.
+      // One buffer per event-loop turn: handing tens of MB back to the system at once would hold up queries.
       // Shared buffers cannot be detached: other threads may still read them, and the last one to drop them frees them.
-      for (const buffer of transferablesOf(data)) buffer.transfer(0);
+      for (const buffer of transferablesOf(data)) {
+        buffer.transfer(0);
+        await new Promise<void>((next) => setImmediate(next));
+      }
     },
     memoryBytes: () => [...new Set(arraysOf(data).map((a) => a.buffer))].reduce((sum, b) => sum + b.byteLength, 0),
   });

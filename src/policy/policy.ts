@@ -93,10 +93,11 @@ export interface Policy {
   /** Every prefix-list entry holding an address (4 or 16 bytes), most specific first; `domain` is the network as written. */
   matchAddress(bytes: Uint8Array, v4: boolean): readonly PolicyEntry[];
   /**
-   * release frees the policy's arrays at once, without waiting for a garbage collection; for a retired policy
-   * no query uses any more. Any later lookup throws (the query fails closed), it never reads as "allowed".
+   * release frees the policy's arrays without waiting for a garbage collection (one array per event-loop turn),
+   * for a retired policy no query uses any more. Any lookup from the call on throws (the query fails closed); it
+   * never reads as "allowed". Resolves once every array is freed.
    */
-  release(): void;
+  release(): Promise<void>;
   /** Bytes held by the policy's arrays (0 once released). */
   memoryBytes(): number;
 }

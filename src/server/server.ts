@@ -44,6 +44,9 @@ export interface RunningServer {
   shutdown(): Promise<void>;
 }
 
+/** How long after its last query a retired policy's memory is given back (away from the reload's own pauses). */
+const RELEASE_DELAY_MS = 500;
+
 /** listsSummary maps list id to entry count, the shape logged on start and on every reload. */
 function listsSummary(snap: Snapshot): Record<string, number> {
   const out: Record<string, number> = {};
@@ -193,14 +196,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       }
       // Once the queries begun on the old snapshot are done (none outlives the forwarding deadline), its policy's
       // arrays are freed at once: two reloads in a row never hold three policies while waiting for a collection.
-      void inFlight.idle(config.forward.deadlineMs + 1000).then(() => {
-        try {
-          retiredPolicy.release();
-        } catch (err) {
-          // Memory left to the collector is no reason to stop serving.
-          log.warn({ err, policyVersion: retiredPolicy.version }, 'retired policy not released; the garbage collector will free it');
-        }
-      });
+      // The pause is kept apart from the builder thread's exit, which also costs this thread a few ms.
+      void inFlight
+        .idle(config.forward.deadlineMs + 1000)
+        .then(() => new Promise((later) => setTimeout(later, RELEASE_DELAY_MS)))
+        .then(() => retiredPolicy.release())
+        // Memory left to the collector is no reason to stop serving.
+        .catch((err: unknown) => log.warn({ err, policyVersion: retiredPolicy.version }, 'retired policy not released; the garbage collector will free it'));
     } catch (err) {
       metrics?.reloadFailed();
       log.error(

@@ -102,13 +102,16 @@ describe('buildPolicyInWorker', () => {
     const policy = await buildPolicyInWorker(lists, 10, 1, { workerUrl: WORKER });
     expect(policy.match('h3.v3.example.com')?.domain).toBe('h3.v3.example.com');
     expect(policy.memoryBytes()).toBeGreaterThan(100_000);
-    policy.release();
+    const releasing = policy.release();
+    // From the call on, no lookup reads the arrays being freed.
+    expect(() => policy.match('h3.v3.example.com')).toThrow(/released/);
+    await releasing;
     // Detached buffers have given their memory back without waiting for a collection.
     expect(policy.memoryBytes()).toBe(0);
     expect(() => policy.match('h3.v3.example.com')).toThrow(/released/);
     expect(() => policy.matchAll('x.example')).toThrow(/released/);
     expect(() => policy.matchAddress(new Uint8Array(4), true)).toThrow(/released/);
-    policy.release();
+    await policy.release();
   });
 });
 
