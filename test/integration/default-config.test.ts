@@ -1,4 +1,5 @@
 /** The shipped config/hradba.yaml starts as is (with --listen and --upstream overrides) and enforces the shipped lists. */
+import { availableParallelism } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dig, parseDig, rdata } from '../helpers/dig.js';
 import { startHradba, type HradbaProcess } from '../helpers/hradba.js';
@@ -42,7 +43,14 @@ describe('serve with the default config', () => {
     expect(rdata(a, 'A')).toEqual(['192.0.2.52']);
   });
 
-  it('logs one listening line', () => {
-    expect(hradba.logs().filter((l) => l['event'] === 'listening')).toHaveLength(1);
+  it('serves with one thread per core (workers: auto): a listening line per thread, and one line for all when several', async () => {
+    const cores = availableParallelism();
+    if (cores > 1) {
+      const all = await hradba.waitForLog((l) => l['event'] === 'workers-listening', 10_000);
+      expect(all['workers']).toBe(cores);
+    }
+    const listening = hradba.logs().filter((l) => l['event'] === 'listening');
+    expect(listening).toHaveLength(cores);
+    expect(listening.map((l) => l['worker'] ?? 1).sort()).toEqual([...Array(cores).keys()].map((i) => i + 1));
   });
 });
