@@ -3,6 +3,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dig, parseDig } from '../helpers/dig.js';
 import { freePort } from '../helpers/free-port.js';
+import { series } from '../helpers/metrics-text.js';
 import { startHradba, type HradbaProcess } from '../helpers/hradba.js';
 import { startNsd, type NsdServer } from '../helpers/nsd.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -17,12 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await nsd?.stop();
 });
-
-/** The value of one exact series line in Prometheus text, or NaN when absent. */
-function series(text: string, name: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? NaN : Number(line.slice(name.length + 1));
-}
 
 const get = (port: number, path: string, init: RequestInit = {}): Promise<Response> =>
   fetch(`http://127.0.0.1:${port}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dig, parseDig } from '../helpers/dig.js';
 import { buildQuery, parseHeader, RCODE, udpExchange } from '../helpers/dns-client.js';
 import { freePort } from '../helpers/free-port.js';
+import { series } from '../helpers/metrics-text.js';
 import { startHradba, type HradbaProcess, type LogLine } from '../helpers/hradba.js';
 import { startNsd, type NsdServer } from '../helpers/nsd.js';
 import { TEST_LIST, testConfig, testvendorList } from '../helpers/test-config.js';
@@ -21,12 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await nsd?.stop();
 });
-
-/** The value of one exact series line in Prometheus text, or NaN when absent. */
-function series(text: string, name: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? NaN : Number(line.slice(name.length + 1));
-}
 
 const metricsOf = async (port: number): Promise<string> => (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
 
