@@ -105,7 +105,7 @@ export async function explain(domain: string, opts: ExplainOptions, out: NodeJS.
     if (all.length > 1) verdict.alsoMatching = all.filter((e) => e !== winner).map(describeEntry);
   } else if (verdict.verdict === undefined) {
     const rule = longestZone(name, new Set(config.forwardZones.map((z) => z.zone)));
-    const zone = rule === null ? isLocalZone(name) : null;
+    const zone = rule === null ? isLocalZone(name, config.forward.testNames) : null;
     verdict.verdict = zone === null ? 'allowed' : 'answered locally';
     if (zone !== null) verdict.localZone = zone;
     else if (rule !== null) {

@@ -37,7 +37,7 @@ export const DEFAULTS: Omit<Config, 'file'> = deepFreeze({
     { host: '9.9.9.9', port: 53, transport: 'udp', tlsName: null, path: null, spkiPin: null, url: 'udp://9.9.9.9:53' },
     { host: '149.112.112.112', port: 53, transport: 'udp', tlsName: null, path: null, spkiPin: null, url: 'udp://149.112.112.112:53' },
   ],
-  forward: { attemptTimeoutMs: 1_500, deadlineMs: 4 * SECOND, socketPool: 16 },
+  forward: { attemptTimeoutMs: 1_500, deadlineMs: 4 * SECOND, socketPool: 16, testNames: false },
   access: {
     // Loopback and the private, link-local and unique-local ranges: the agency's own networks, never the internet.
     allow: ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', 'fc00::/7', 'fe80::/10'],
@@ -98,7 +98,7 @@ export const LIMITS = {
 
 const KEYS = {
   top: ['listen', 'upstreams', 'forward', 'access', 'sinkhole', 'lists', 'maxBadLines', 'workers', 'edns', 'tcp', 'log', 'shutdown', 'admin', 'shrinkGuard', 'clients', 'groups', 'antiBypass', 'inspection', 'cache', 'pool', 'forwardZones', 'ecs'],
-  forward: ['attemptTimeout', 'deadline', 'socketPool'],
+  forward: ['attemptTimeout', 'deadline', 'socketPool', 'testNames'],
   access: ['allow', 'action'],
   sinkhole: ['mode', 'ttl', 'ipv4', 'ipv6', 'ede'],
   list: ['file', 'enabled', 'format', 'match', 'id', 'vendor', 'vendorName', 'basis', 'mandatory', 'mode', 'review'],
@@ -791,6 +791,7 @@ export function buildConfig(input: SchemaInput): SchemaResult {
     attemptTimeoutMs: attemptTimeoutMs ?? d.forward.attemptTimeoutMs,
     deadlineMs: deadlineMs ?? d.forward.deadlineMs,
     socketPool: readInt(c, fwd('socketPool'), LIMITS.socketPool) ?? d.forward.socketPool,
+    testNames: readBool(c, fwd('testNames')) ?? d.forward.testNames,
   };
   // Compared only when neither is invalid, so one mistake gives one message.
   const readable = (f: Field, v: number | undefined): boolean => f.node === undefined || v !== undefined;

@@ -99,6 +99,8 @@ export interface Config {
     readonly deadlineMs: number;
     /** Size of the pool of randomly bound UDP sockets per address family. */
     readonly socketPool: number;
+    /** Send names under `test.` upstream; by default (RFC 6761 §6.2) they are answered locally with NXDOMAIN. */
+    readonly testNames: boolean;
   };
   readonly access: {
     /** CIDRs (or single addresses) allowed to query. */

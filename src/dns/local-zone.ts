@@ -1,4 +1,4 @@
-/** Names answered locally and never sent upstream: localhost, RFC 6303 private reverse zones, invalid, onion. */
+/** Names answered locally and never sent upstream: localhost, RFC 6303 private reverse zones, invalid, onion, test. */
 
 import { CLASS_IN, HEADER_SIZE, RCODE, TYPE } from './constants.js';
 import { optLength, writeOpt } from './opt.js';
@@ -35,11 +35,12 @@ const REVERSE_ZONES: ReadonlySet<string> = new Set([
 // Names with a PTR record to 'localhost'. Every other name in a reverse zone is empty or absent.
 const LOCALHOST_PTR_NAMES: readonly string[] = ['1.0.0.127.in-addr.arpa', IP6_LOOPBACK_REVERSE];
 
-// Special-use top-level names (RFC 6761, RFC 7686). 'localhost' has data; 'invalid' and 'onion' are empty.
-// 'test' (RFC 6761 §6.2) is deliberately NOT here: operators run test zones under it on their own
-// servers, and hradba's own tests resolve *.test names through a fake upstream.
+// Special-use top-level names (RFC 6761, RFC 7686). 'localhost' has data; 'invalid', 'onion' and 'test' are empty.
+// 'test' goes upstream when the operator says so (`forward.testNames`): RFC 6761 §6.2 asks resolvers for that
+// switch, for networks that serve test zones on their own servers.
 const LOCALHOST = 'localhost';
 const EMPTY_TLDS: readonly string[] = ['invalid', 'onion'];
+const TEST = 'test';
 
 /** True when the '.' at `dot` in a query name separates labels (it is not escaped by an odd run of '\'). */
 function isLabelDot(qname: string, dot: number): boolean {
@@ -55,11 +56,15 @@ function isAtOrBelow(qname: string, name: string): boolean {
   return dot === -1 || (qname.charCodeAt(dot) === 0x2e && isLabelDot(qname, dot));
 }
 
-/** The local zone `qname` belongs to ('localhost', 'invalid', '10.in-addr.arpa', ...), or null when it goes upstream. */
-export function isLocalZone(qname: string): string | null {
-  // Most names end in something else entirely: four suffix checks settle them.
+/**
+ * The local zone `qname` belongs to ('localhost', 'invalid', 'test', '10.in-addr.arpa', ...), or null when it goes
+ * upstream; `forwardTest` sends names under `test.` upstream.
+ */
+export function isLocalZone(qname: string, forwardTest = false): string | null {
+  // Most names end in something else entirely: five suffix checks settle them.
   if (isAtOrBelow(qname, LOCALHOST)) return LOCALHOST;
   for (const tld of EMPTY_TLDS) if (isAtOrBelow(qname, tld)) return tld;
+  if (!forwardTest && isAtOrBelow(qname, TEST)) return TEST;
   if (!isAtOrBelow(qname, 'arpa')) return null;
   // Reverse names: try each suffix from the right; at most ~34 labels in ip6.arpa.
   if (REVERSE_ZONES.has(qname)) return qname;
@@ -92,8 +97,8 @@ function lookup(zone: string, qname: string, qtype: number): Buffer | 'nodata' |
 }
 
 /** The answer for a name in a local zone (records, NODATA or NXDOMAIN with the zone's SOA), or null for any other name. */
-export function localAnswer(msg: Buffer, q: ParsedQuery, udpSize: number): Buffer | null {
-  const zone = isLocalZone(q.qname);
+export function localAnswer(msg: Buffer, q: ParsedQuery, udpSize: number, forwardTest = false): Buffer | null {
+  const zone = isLocalZone(q.qname, forwardTest);
   if (zone === null) return null;
   const isIn = q.qclass === CLASS_IN;
   const found = lookup(zone, q.qname, q.qtype);

@@ -23,18 +23,41 @@ export function startUdpListener(opts: UdpListenerOptions): Promise<Listener> {
   const socket = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, reusePort: opts.reusePort === true });
   const description = `udp ${v6 ? `[${address.host}]` : address.host}:${address.port}`;
 
-  const reply = (answer: Buffer | null, rinfo: dgram.RemoteInfo): void => {
-    if (answer === null) return;
+  /** Sends an answer; `sent` runs once the datagram has left (or failed), not before. */
+  const reply = (answer: Buffer | null, rinfo: dgram.RemoteInfo, sent?: () => void): void => {
+    if (answer === null) {
+      sent?.();
+      return;
+    }
     socket.send(answer, rinfo.port, rinfo.address, (err) => {
       if (err) onError(err);
+      sent?.();
     });
   };
 
+  // Closing stops taking queries at once, but the socket stays open until the answers of queries already taken
+  // (waiting for an upstream) have been sent: they leave from this socket.
+  let closing = false;
+  let pending = 0;
+  let drained: (() => void) | null = null;
+  const settle = (): void => {
+    pending--;
+    if (pending === 0 && drained !== null) drained();
+  };
+
   socket.on('message', (msg, rinfo) => {
+    if (closing) return;
     const remote: Remote = { address: rinfo.address, port: rinfo.port, transport: 'udp' };
     const result = handler(msg, remote);
     if (result instanceof Promise) {
-      result.then((answer) => reply(answer, rinfo), onError);
+      pending++;
+      result.then(
+        (answer) => reply(answer, rinfo, settle),
+        (err: unknown) => {
+          onError(err instanceof Error ? err : new Error(String(err)));
+          settle();
+        },
+      );
     } else {
       reply(result, rinfo);
     }
@@ -62,7 +85,11 @@ export function startUdpListener(opts: UdpListenerOptions): Promise<Listener> {
       resolve({
         description: `udp ${v6 ? `[${bound.address}]` : bound.address}:${bound.port}`,
         port: bound.port,
-        close: () => new Promise<void>((done) => socket.close(() => done())),
+        close: async () => {
+          closing = true;
+          if (pending > 0) await new Promise<void>((done) => (drained = done));
+          await new Promise<void>((done) => socket.close(() => done()));
+        },
       });
     });
   });

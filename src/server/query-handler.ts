@@ -198,7 +198,7 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
     const zonePool = snap.router.zonePool(q.qname);
     if (zonePool !== null) return answerAllowed(snap, msg, q, remote, who, judged.logOnly, zonePool);
 
-    const local = localAnswer(msg, q, udpSize);
+    const local = localAnswer(msg, q, udpSize, config.forward.testNames);
     if (local !== null) {
       observe('local', remote);
       return remote.transport === 'udp' ? fitUdp(local, q, udpSize) : local;

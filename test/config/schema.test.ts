@@ -46,7 +46,7 @@ describe('config validation: each rule, its message and its line', () => {
     ['snake_case key', yaml('tcp:', '  idle_timeout: 5s'), [at(2, "tcp.idle_timeout: unknown key 'idle_timeout' (known: idleTimeout, maxConnections, maxPipelined); did you mean 'idleTimeout'?")]],
     ['top level is a list', yaml('- listen', '- upstreams'), [at(1, 'top level: must be a mapping of keys such as listen, upstreams, lists (got a list)')]],
     ['top level is a scalar', yaml('hello'), [at(1, "top level: must be a mapping of keys such as listen, upstreams, lists (got 'hello')")]],
-    ['section is a scalar', yaml('forward: 5'), [at(1, 'forward: must be a mapping with keys attemptTimeout, deadline, socketPool (got 5)')]],
+    ['section is a scalar', yaml('forward: 5'), [at(1, 'forward: must be a mapping with keys attemptTimeout, deadline, socketPool, testNames (got 5)')]],
     ['section is a list', yaml('log:', '  - info'), [at(2, 'log: must be a mapping with keys level, file, queries (got a list)')]],
     ['key that is not a name', yaml('1: x'), [at(1, 'top level: keys must be plain names (got 1)')]],
 
@@ -220,7 +220,7 @@ describe('config defaults', () => {
         { host: '9.9.9.9', port: 53, transport: 'udp', tlsName: null, path: null, spkiPin: null, url: 'udp://9.9.9.9:53' },
         { host: '149.112.112.112', port: 53, transport: 'udp', tlsName: null, path: null, spkiPin: null, url: 'udp://149.112.112.112:53' },
       ],
-      forward: { attemptTimeoutMs: 1500, deadlineMs: 4000, socketPool: 16 },
+      forward: { attemptTimeoutMs: 1500, deadlineMs: 4000, socketPool: 16, testNames: false },
       access: {
         allow: ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', 'fc00::/7', 'fe80::/10'],
         action: 'refuse',
@@ -258,7 +258,7 @@ describe('config defaults', () => {
 
   it('applies defaults per key: one key set leaves its neighbours at their defaults', () => {
     const cfg = parseConfig(yaml('forward:', '  deadline: 10s', 'sinkhole:', '  mode: refused'), FILE);
-    expect(cfg.forward).toEqual({ attemptTimeoutMs: 1500, deadlineMs: 10000, socketPool: 16 });
+    expect(cfg.forward).toEqual({ attemptTimeoutMs: 1500, deadlineMs: 10000, socketPool: 16, testNames: false });
     expect(cfg.sinkhole).toEqual({ ...DEFAULTS.sinkhole, mode: 'refused' });
     expect(cfg.tcp).toEqual(DEFAULTS.tcp);
   });
@@ -270,7 +270,7 @@ describe('config values', () => {
       yaml(
         'listen: ["192.0.2.10", "[2001:db8::10]:5300", "::1"]',
         'upstreams: ["192.0.2.53:5353", "[2001:db8::53]"]',
-        'forward: { attemptTimeout: 250ms, deadline: 1.5s, socketPool: 4 }',
+        'forward: { attemptTimeout: 250ms, deadline: 1.5s, socketPool: 4, testNames: true }',
         'access: { allow: [192.0.2.0/24, "2001:db8::/32", 198.51.100.7], action: drop }',
         'sinkhole: { mode: ip, ttl: 5m, ipv4: 192.0.2.80, ipv6: "2001:db8::80", ede: false }',
         'maxBadLines: 0',
@@ -289,7 +289,7 @@ describe('config values', () => {
         { host: '192.0.2.53', port: 5353, transport: 'udp', tlsName: null, path: null, spkiPin: null, url: 'udp://192.0.2.53:5353' },
         { host: '2001:db8::53', port: 53, transport: 'udp', tlsName: null, path: null, spkiPin: null, url: 'udp://[2001:db8::53]:53' },
       ],
-      forward: { attemptTimeoutMs: 250, deadlineMs: 1500, socketPool: 4 },
+      forward: { attemptTimeoutMs: 250, deadlineMs: 1500, socketPool: 4, testNames: true },
       access: { allow: ['192.0.2.0/24', '2001:db8::/32', '198.51.100.7'], action: 'drop' },
       sinkhole: { mode: 'ip', ttlSec: 300, ipv4: '192.0.2.80', ipv6: '2001:db8::80', ede: false },
       lists: [],

@@ -66,7 +66,7 @@ beforeAll(async () => {
   const config = {
     listen: ['0.0.0.0:53'],
     upstreams: [`127.0.0.1:${NSD_PORT}`],
-    forward: { attemptTimeout: '1s', deadline: '3s', socketPool: 4 },
+    forward: { attemptTimeout: '1s', deadline: '3s', socketPool: 4, testNames: true },
     // Clients arrive through the published port from the container network's gateway, a private address.
     access: { allow: ['127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '::1/128', 'fc00::/7'], action: 'refuse' },
     lists: [{ file: TEST_LIST }],

@@ -25,8 +25,10 @@ describe('isLocalZone', () => {
     ['invalid', 'invalid'],
     ['anything.invalid', 'invalid'],
     ['duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion', 'onion'],
-    ['test', null], // deliberately left to upstream
-    ['www.example.test', null],
+    ['test', 'test'], // RFC 6761 §6.2: answered locally unless forward.testNames
+    ['www.example.test', 'test'],
+    ['contest', null],
+    ['test.example.org', null],
     ['example.org', null],
     ['', null],
     ['arpa', null],
@@ -55,6 +57,13 @@ describe('isLocalZone', () => {
     ['8.b.d.0.1.0.0.2.ip6.arpa', null],
   ])('%s → %s', (qname, zone) => {
     expect(isLocalZone(qname)).toBe(zone);
+  });
+
+  it('sends names under test. upstream when forward.testNames is on, and nothing else changes', () => {
+    expect(isLocalZone('www.example.test', true)).toBeNull();
+    expect(isLocalZone('test', true)).toBeNull();
+    expect(isLocalZone('a.invalid', true)).toBe('invalid');
+    expect(isLocalZone('localhost', true)).toBe('localhost');
   });
 });
 
@@ -149,7 +158,17 @@ describe('localAnswer', () => {
     expect(p?.authorities).toHaveLength(1);
   });
 
-  it.each(['example.org', 'www.example.test', '8.8.8.8.in-addr.arpa'])('returns null for %s (goes upstream)', (qname) => {
+  it.each(['example.org', '8.8.8.8.in-addr.arpa'])('returns null for %s (goes upstream)', (qname) => {
     expect(answer(qname, TYPE.A)).toBeNull();
+  });
+
+  it('answers a name under test. with NXDOMAIN and the SOA of test., unless test names go upstream', () => {
+    const p = answer('www.example.test', TYPE.A);
+    expect(p?.header.rcode).toBe(3);
+    expect(p?.authorities.map((r) => r.name)).toEqual(['test']);
+    const msg = buildQuery({ id: 1, name: 'www.example.test', type: TYPE.A, qclass: undefined, edns: null });
+    const r = parseQuery(msg);
+    if (!r.ok) throw new Error(r.failure.reason);
+    expect(localAnswer(msg, r.query, 1232, true)).toBeNull();
   });
 });

@@ -67,6 +67,11 @@ describe('SIGHUP with a changed list while queries run', () => {
     const reload = await hradba.waitForLog(isReload, 10_000);
     expect(reload['ok']).toBe(true);
     expect(typeof reload['policyVersion']).toBe('number');
+    // The one summary line: entries per list, total entries, how long it took.
+    expect(reload['lists']).toEqual({ testvendor: 3 });
+    expect(reload['entries']).toBe(3);
+    expect(reload['durationMs']).toEqual(expect.any(Number));
+    expect(hradba.logs().filter(isReload)).toHaveLength(1);
 
     const after = parseDig((await dig({ port: hradba.port }, ['newly-banned.example.test', 'A'])).stdout);
     expect(after.status).toBe('NXDOMAIN');

@@ -155,9 +155,16 @@ describe('sinkhole mode nxdomain', () => {
     expect(line['client']).toBe('127.0.0.1');
   });
 
-  it('does not log allowed queries as sinkholed', async () => {
-    await query('dig', ['www.example.test', 'A']);
-    const sinkholed = hradba.logs().filter((l) => l['event'] === 'sinkhole' && String(l['qname']).toLowerCase().endsWith('example.test'));
-    expect(sinkholed).toEqual([]);
+  it('does not log allowed queries at all at level info (privacy)', async () => {
+    await query('dig', ['private-lookup.example.test', 'A']);
+    await query('dig', ['chat.banned-vendor.test', 'A']);
+    await hradba.waitForLog((l) => l['event'] === 'sinkhole' && l['qname'] === 'chat.banned-vendor.test', 5000);
+    expect(hradba.stdout()).not.toContain('private-lookup');
+  });
+
+  it('answers BADVERS to an EDNS version it does not speak, with an OPT of version 0', async () => {
+    const a = parseDig((await dig({ port: hradba.port }, ['www.example.test', 'A', '+edns=1', '+noednsneg'])).stdout);
+    expect(a.status).toBe('BADVERS');
+    expect(a.text).toMatch(/EDNS: version: 0/);
   });
 });

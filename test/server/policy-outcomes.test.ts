@@ -31,6 +31,8 @@ const echo: Forwarder = {
 
 const YAML = [
   'access: { allow: [127.0.0.0/8] }',
+  // The names are under test., which goes to the (echo) upstream only when asked.
+  'forward: { testNames: true }',
   'lists:',
   '  - { file: ban.list }',
   '  - { file: trial.list, mode: log-only }',
