@@ -4,6 +4,7 @@
  * them), passes reloads and signals on, sums their metrics, and restarts a thread that dies. It answers no query.
  */
 import { availableParallelism } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { AggregatorRegistry, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
@@ -225,12 +226,21 @@ export async function startSupervisor(opts: SupervisorOptions): Promise<Supervis
     const start = Date.now();
     try {
       const next = applyOverrides(await loadConfig(opts.configFile), opts.overrides);
-      if (workerCount(next.workers) !== n) log.warn({ event: 'reload-restart-needed' }, "'workers' changes take effect at the next restart");
+      // The threads run on the addresses bound at start, so only this thread can tell that the file asks for others.
+      if (
+        workerCount(next.workers) !== n ||
+        !isDeepStrictEqual(next.listen, opts.config.listen) ||
+        next.log.file !== opts.config.log.file ||
+        !isDeepStrictEqual(next.admin, opts.config.admin)
+      ) {
+        log.warn({ event: 'reload-restart-needed' }, "'listen', 'log.file', 'admin' and 'workers' changes take effect at the next restart");
+      }
       const prev = policyFromData(data, version);
       const built = await buildPolicyDataInWorker(next.lists, next.maxBadLines, { shared: true, prev, shrinkGuard: next.shrinkGuard, force });
       config = next;
       data = built;
       version++;
+      log.level = config.log.level;
       tell({ type: 'install', config: threadConfig(config, listen, n), policy: data, version, force });
       log.info({ event: 'reload-compiled', policyVersion: version, durationMs: Date.now() - start, workers: n }, 'policy compiled; installing in every serving thread');
     } catch (err) {

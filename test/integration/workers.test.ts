@@ -114,6 +114,16 @@ describe('workers: 2', () => {
     hradba.writeList(TEST_LIST, testvendorList(['added-by-reload.test']));
   });
 
+  it('says once that a changed listen address needs a restart, and keeps serving where it is', async () => {
+    const config = { ...testConfig(nsd.port, { workers: 2, admin: { enabled: true, listen: `127.0.0.1:${adminPort}` } }), listen: [`127.0.0.1:${await freePort()}`] };
+    hradba.writeConfig(config);
+    hradba.kill('SIGHUP');
+    const warned = await hradba.waitForLog((l) => l['event'] === 'reload-restart-needed', 10_000);
+    expect(warned['worker']).toBeUndefined();
+    await hradba.waitForLog((l) => l['event'] === 'reload' && l['ok'] === true && l['policyVersion'] === 3 && l['worker'] === 2, 10_000);
+    expect(await rcodes(hradba.port, 'z.added-by-reload.test', 10)).toEqual(new Array(10).fill(RCODE.NXDOMAIN));
+  });
+
   it('lines written by both threads under load are never cut or interleaved', async () => {
     // 400 queries in flight at once from 8 sockets, so both threads log at the same moment.
     const sockets = await Promise.all(
