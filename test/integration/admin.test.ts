@@ -2,6 +2,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dig, parseDig } from '../helpers/dig.js';
+import { buildQuery, parseHeader, RCODE, udpExchange } from '../helpers/dns-client.js';
 import { freePort } from '../helpers/free-port.js';
 import { series } from '../helpers/metrics-text.js';
 import { startHradba, type HradbaProcess } from '../helpers/hradba.js';
@@ -152,6 +153,19 @@ describe('readiness without an answering upstream', () => {
     expect((await get(adminPort, '/healthz')).status).toBe(200);
     const text = await (await get(adminPort, '/metrics')).text();
     expect(text).toMatch(/hradba_upstream_errors_total\{upstream="127\.0\.0\.1:\d+",reason="(timeout|error)"\} [1-9]/);
+  });
+
+  it('counts servfail, formerr and notimp outcomes', async () => {
+    const servfail = await udpExchange(hradba.port, buildQuery({ id: 11, name: 'www.example.test' }), 3000);
+    expect(servfail === null ? null : parseHeader(servfail).rcode).toBe(RCODE.SERVFAIL);
+    const formerr = await udpExchange(hradba.port, buildQuery({ id: 12, name: 'x.example.test', qdcount: 0 }), 3000);
+    expect(formerr === null ? null : parseHeader(formerr).rcode).toBe(RCODE.FORMERR);
+    const notimp = await udpExchange(hradba.port, buildQuery({ id: 13, name: 'x.example.test', opcode: 2 }), 3000);
+    expect(notimp === null ? null : parseHeader(notimp).rcode).toBe(RCODE.NOTIMP);
+    const text = await (await get(adminPort, '/metrics')).text();
+    expect(series(text, 'hradba_queries_total{transport="udp",outcome="servfail"}')).toBe(1);
+    expect(series(text, 'hradba_queries_total{transport="udp",outcome="formerr"}')).toBe(1);
+    expect(series(text, 'hradba_queries_total{transport="udp",outcome="notimp"}')).toBe(1);
   });
 
   it('`hradba health` still passes: it needs no upstream', async () => {

@@ -123,6 +123,20 @@ describe('hradba --help and --version', () => {
     for (const command of ['serve', 'check', 'explain', 'report']) expect(r.stdout).toContain(command);
   });
 
+  it.each([
+    [['serve'], ['--config', '--listen', '--upstream', '--admin']],
+    [['check'], ['--config']],
+    [['explain'], ['--client', '--json', '--config']],
+    [['report'], ['--json']],
+    [['health'], ['--server', '--timeout', '--config']],
+    [['export', 'rpz'], ['--group', '--origin', '--output', '--config']],
+  ])('%j --help explains its options and exits 0', async (command, options) => {
+    const r = await runCli([...command, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Usage: hradba ${command[0] ?? ''} [options]`);
+    for (const option of options) expect(r.stdout).toContain(option);
+  });
+
   it('--version prints the package version and exits 0', async () => {
     const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
     const r = await runCli(['--version']);
