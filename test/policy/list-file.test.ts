@@ -1,12 +1,14 @@
 /** Reading lists: the three formats, bad lines located by file:line, format detection and load failures. */
+import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ListConfig } from '../../src/config/types.js';
 import { HradbaError } from '../../src/errors.js';
 import { detectFormat, loadList, parseBasis, parseList } from '../../src/policy/list-file.js';
+import { NODE_BIN, REPO_ROOT } from '../helpers/paths.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/lists/', import.meta.url));
 const fixture = (name: string): string => path.join(fixtures, name);
@@ -30,7 +32,30 @@ async function loadError(cfg: ListConfig, maxBadLines = 100): Promise<HradbaErro
 }
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'hradba-lists-'));
+// Searchable by others: the permission test loads a file here as another user when the tests run as root.
+chmodSync(tmp, 0o755);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** The uid 65534 (nobody) that root switches to, so that a file's permissions mean something again. */
+const NOBODY = 65534;
+
+/** loadProblemsAsNobody loads a list with the built loadList in a child process running as uid 65534 (via setpriv). */
+function loadProblemsAsNobody(cfg: ListConfig): Promise<{ uid: number; problems: unknown }> {
+  const moduleUrl = pathToFileURL(path.join(REPO_ROOT, 'dist', 'policy', 'list-file.js')).href;
+  const script = [
+    `import { loadList } from ${JSON.stringify(moduleUrl)};`,
+    'let problems = null;',
+    `try { await loadList(${JSON.stringify(cfg)}, 100); } catch (err) { problems = err.problems; }`,
+    'console.log(JSON.stringify({ uid: process.getuid(), problems }));',
+  ].join('\n');
+  const args = [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', NODE_BIN, '--input-type=module', '-e', script];
+  return new Promise((resolve, reject) => {
+    execFile('setpriv', args, { timeout: 30_000, encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`setpriv run failed: ${stderr || error.message}`));
+      else resolve(JSON.parse(stdout) as { uid: number; problems: unknown });
+    });
+  });
+}
 
 describe('hradba format', () => {
   it('reads metadata and entries of a good list', async () => {
@@ -305,12 +330,14 @@ describe('loadList failures', () => {
     expect(err.problems).toEqual([{ file: tmp, line: 0, message: 'cannot read list: is a directory' }]);
   });
 
-  it.skipIf(process.getuid?.() === 0)('an unreadable file fails with a located reason (skipped as root: root reads anything)', async () => {
+  it('an unreadable file fails with a located reason (as root, loaded as uid 65534: root reads any file)', async () => {
     const file = path.join(tmp, 'unreadable.list');
     writeFileSync(file, 'example.org\n');
     chmodSync(file, 0o000);
-    const err = await loadError({ file, enabled: true, ...plainMeta });
-    expect(err.problems).toEqual([{ file, line: 0, message: `cannot read list: permission denied: make it readable by the user hradba runs as (uid ${process.getuid?.() ?? '?'})` }]);
+    const cfg: ListConfig = { file, enabled: true, ...plainMeta };
+    const { uid, problems } = process.getuid?.() === 0 ? await loadProblemsAsNobody(cfg) : { uid: process.getuid?.() ?? '?', problems: (await loadError(cfg)).problems };
+    expect(uid).not.toBe(0);
+    expect(problems).toEqual([{ file, line: 0, message: `cannot read list: permission denied: make it readable by the user hradba runs as (uid ${uid})` }]);
   });
 });
 

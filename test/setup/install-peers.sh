@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the DNS peers the integration tests talk to (dig, kdig, nsd, unbound, unbound-control, openssl); does nothing when they are present.
+# Installs the peers the tests drive (dig, kdig, nsd, unbound, unbound-control, openssl, and systemd-analyze for the
+# unit-file check); does nothing when they are present.
 set -euo pipefail
 
-required=(dig kdig nsd nsd-checkzone unbound unbound-control openssl)
-packages=(bind9-dnsutils knot-dnsutils nsd unbound openssl)
+required=(dig kdig nsd nsd-checkzone unbound unbound-control openssl systemd-analyze)
+packages=(bind9-dnsutils knot-dnsutils nsd unbound openssl systemd)
 
 missing_bins() {
   local b
