@@ -43,3 +43,11 @@ export function createReadiness(deps: ReadinessDeps): () => Promise<ReadyState> 
     return probing;
   };
 }
+
+/** serverReadiness is the readiness of one running server: its forwarder in force and its last upstream answer. */
+export function serverReadiness(
+  server: { current(): { readonly forwarder: Forwarder } },
+  metrics: { lastUpstreamAnswerMs(): number | null },
+): () => Promise<ReadyState> {
+  return createReadiness({ forwarder: () => server.current().forwarder, lastUpstreamAnswerMs: () => metrics.lastUpstreamAnswerMs() });
+}

@@ -4,7 +4,7 @@ import { applyOverrides, type Overrides } from '../config/overrides.js';
 import type { Config } from '../config/types.js';
 import { startAdminServer, type AdminServer } from '../admin/admin-server.js';
 import type { RouteDeps } from '../admin/routes.js';
-import { createReadiness, type ReadyState } from '../admin/readiness.js';
+import { serverReadiness, type ReadyState } from '../admin/readiness.js';
 import { startSupervisor, workerCount } from '../cluster/supervisor.js';
 import { HradbaError } from '../errors.js';
 import { createMetrics } from '../metrics/metrics.js';
@@ -131,7 +131,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
       const server = await startServer({ configFile: opts.config, overrides, log, initialConfig: config, metrics });
       service = server;
       registry = metrics.registry;
-      readiness = createReadiness({ forwarder: () => server.current().forwarder, lastUpstreamAnswerMs: metrics.lastUpstreamAnswerMs });
+      readiness = serverReadiness(server, metrics);
     }
     if (config.admin.enabled) {
       admin = await startAdminServer(config.admin.listen, { registry, readiness }).catch(async (err: unknown) => {

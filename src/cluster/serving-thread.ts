@@ -3,7 +3,7 @@
  * of the queries on the policy the supervisor compiled once. It reads no file: config and policy come in messages.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createReadiness } from '../admin/readiness.js';
+import { serverReadiness } from '../admin/readiness.js';
 import { HradbaError } from '../errors.js';
 import { createLogger } from '../log/logger.js';
 import { createMetrics } from '../metrics/metrics.js';
@@ -40,7 +40,7 @@ try {
     metrics,
     reusePort: true,
   });
-  const readiness = createReadiness({ forwarder: () => server.current().forwarder, lastUpstreamAnswerMs: metrics.lastUpstreamAnswerMs });
+  const readiness = serverReadiness(server, metrics);
   port.on('message', (msg: ToThread) => {
     switch (msg.type) {
       case 'install':

@@ -4,7 +4,6 @@
  * them), passes reloads and signals on, sums their metrics, and restarts a thread that dies. It answers no query.
  */
 import { availableParallelism } from 'node:os';
-import { isDeepStrictEqual } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { AggregatorRegistry, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
@@ -13,13 +12,11 @@ import { loadConfig } from '../config/load.js';
 import { applyOverrides, type Overrides } from '../config/overrides.js';
 import type { Config, HostPort } from '../config/types.js';
 import { HradbaError } from '../errors.js';
-import { startTcpListener } from '../net/tcp-listener.js';
-import { startUdpListener } from '../net/udp-listener.js';
 import { buildPolicyDataInWorker } from '../policy/build-in-worker.js';
-import { policyFromData, type PolicyData } from '../policy/compiled-policy.js';
-import { describeListenError, listenerName } from '../server/listen-errors.js';
+import type { PolicyData } from '../policy/compiled-policy.js';
+import { openListener } from '../server/open-listener.js';
 import { Reloader } from '../server/reloader.js';
-import { problemsOf } from '../server/server.js';
+import { logReloadFailed, problemsOf, restartNeeded } from '../server/server.js';
 import type { FromThread, MetricsJson, ThreadStart, ToThread } from './messages.js';
 
 const THREAD_SCRIPT = new URL('./serving-thread.js', import.meta.url);
@@ -58,22 +55,13 @@ export function threadConfig(config: Config, listen: readonly HostPort[], n: num
  */
 async function checkAddresses(listen: readonly HostPort[]): Promise<HostPort[]> {
   const out: HostPort[] = [];
-  const noAnswer = (): null => null;
-  const ignore = (): void => {};
+  const alone = { handler: (): null => null, onError: (): void => {}, tcp: { idleTimeoutMs: 1_000, maxConnections: 1, maxPipelined: 1 }, reusePort: false };
   for (const address of listen) {
     let port = address.port;
     for (const kind of ['udp', 'tcp'] as const) {
-      const at = { host: address.host, port };
-      try {
-        const l =
-          kind === 'udp'
-            ? await startUdpListener({ address: at, handler: noAnswer, onError: ignore })
-            : await startTcpListener({ address: at, handler: noAnswer, onError: ignore, idleTimeoutMs: 1_000, maxConnections: 1, maxPipelined: 1 });
-        port = l.port;
-        await l.close();
-      } catch (err) {
-        throw new HradbaError('HRADBA_ERR_LISTEN', describeListenError(listenerName(kind, at), err as NodeJS.ErrnoException), { cause: err });
-      }
+      const l = await openListener(kind, { host: address.host, port }, alone);
+      port = l.port;
+      await l.close();
     }
     out.push({ host: address.host, port });
   }
@@ -219,23 +207,15 @@ export async function startSupervisor(opts: SupervisorOptions): Promise<Supervis
   );
 
   // Reloads: compiled once here, installed in every thread.
-  let forceNext = false;
-  const reloadOnce = async (): Promise<void> => {
-    const force = forceNext;
-    forceNext = false;
+  const reloadOnce = async (force: boolean): Promise<void> => {
     const start = Date.now();
     try {
       const next = applyOverrides(await loadConfig(opts.configFile), opts.overrides);
       // The threads run on the addresses bound at start, so only this thread can tell that the file asks for others.
-      if (
-        workerCount(next.workers) !== n ||
-        !isDeepStrictEqual(next.listen, opts.config.listen) ||
-        next.log.file !== opts.config.log.file ||
-        !isDeepStrictEqual(next.admin, opts.config.admin)
-      ) {
+      if (workerCount(next.workers) !== n || restartNeeded(next, opts.config)) {
         log.warn({ event: 'reload-restart-needed' }, "'listen', 'log.file', 'admin' and 'workers' changes take effect at the next restart");
       }
-      const prev = policyFromData(data, version);
+      const prev = { version, lists: data.lists };
       const built = await buildPolicyDataInWorker(next.lists, next.maxBadLines, { shared: true, prev, shrinkGuard: next.shrinkGuard, force });
       config = next;
       data = built;
@@ -245,10 +225,7 @@ export async function startSupervisor(opts: SupervisorOptions): Promise<Supervis
       log.info({ event: 'reload-compiled', policyVersion: version, durationMs: Date.now() - start, workers: n }, 'policy compiled; installing in every serving thread');
     } catch (err) {
       tell({ type: 'reload-failed' });
-      log.error(
-        { event: 'reload', ok: false, policyVersion: version, errors: problemsOf(err), durationMs: Date.now() - start },
-        `reload failed; policy version ${version} stays in force`,
-      );
+      logReloadFailed(log, version, err, start);
     }
   };
   const reloader = new Reloader(reloadOnce);
@@ -258,10 +235,7 @@ export async function startSupervisor(opts: SupervisorOptions): Promise<Supervis
   new Gauge({ name: 'hradba_workers', help: 'Serving threads', registers: [own] }).set(n);
 
   return {
-    reload: (force = false) => {
-      if (force) forceNext = true;
-      return reloader.request();
-    },
+    reload: (force = false) => reloader.request(force),
     flushCache: () => tell({ type: 'flush-cache' }),
     shutdown: async () => {
       await reloader.settled();

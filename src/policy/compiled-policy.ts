@@ -94,20 +94,26 @@ export function compilePolicy(loaded: readonly LoadedList[]): PolicyData {
   return compiler.finish(lists, prefixes);
 }
 
-/** arraysOf lists the typed arrays of a PolicyData. */
-function arraysOf(data: PolicyData): ArrayBufferView[] {
-  const t = data.trie;
-  return [t.labelBytes, t.labelStart, t.labelSlots, t.nodeParent, t.nodeLabel, t.nodeSuffix, t.nodeExact, t.edgeSlots, t.entryNode, data.entryList, data.entryLine, data.entryAllow];
+/** The typed arrays of a PolicyData: those of its trie, then the per-entry ones. */
+const TRIE_ARRAYS = ['labelBytes', 'labelStart', 'labelSlots', 'nodeParent', 'nodeLabel', 'nodeSuffix', 'nodeExact', 'edgeSlots', 'entryNode'] as const;
+const ENTRY_ARRAYS = ['entryList', 'entryLine', 'entryAllow'] as const;
+
+type PolicyArray = Uint8Array | Uint16Array | Uint32Array | Int32Array;
+
+/** buffersOf lists the distinct buffers under a PolicyData's arrays. */
+function buffersOf(data: PolicyData): ArrayBufferLike[] {
+  return [...new Set([...TRIE_ARRAYS.map((k) => data.trie[k].buffer), ...ENTRY_ARRAYS.map((k) => data[k].buffer)])];
 }
 
 /** transferablesOf lists the (unshared) buffers of a PolicyData, for postMessage's transfer list. */
 export function transferablesOf(data: PolicyData): ArrayBuffer[] {
-  return [...new Set(arraysOf(data).map((a) => a.buffer))].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+  return buffersOf(data).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
 }
 
-/** Copies a typed array into one of the same type over a SharedArrayBuffer. */
-function sharedCopy<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array>(a: T, make: (b: SharedArrayBuffer) => T): T {
-  const out = make(new SharedArrayBuffer(a.byteLength));
+/** sharedCopy copies a typed array into one of the same type over a SharedArrayBuffer. */
+function sharedCopy<T extends PolicyArray>(a: T): T {
+  const Same = a.constructor as new (buffer: SharedArrayBuffer) => T;
+  const out = new Same(new SharedArrayBuffer(a.byteLength));
   out.set(a);
   return out;
 }
@@ -117,25 +123,8 @@ function sharedCopy<T extends Uint8Array | Uint16Array | Uint32Array | Int32Arra
  * the one copy, so N threads hold one policy, not N.
  */
 export function sharedData(data: PolicyData): PolicyData {
-  const t = data.trie;
-  return {
-    ...data,
-    trie: {
-      ...t,
-      labelBytes: sharedCopy(t.labelBytes, (b) => new Uint8Array(b)),
-      labelStart: sharedCopy(t.labelStart, (b) => new Uint32Array(b)),
-      labelSlots: sharedCopy(t.labelSlots, (b) => new Uint32Array(b)),
-      nodeParent: sharedCopy(t.nodeParent, (b) => new Int32Array(b)),
-      nodeLabel: sharedCopy(t.nodeLabel, (b) => new Int32Array(b)),
-      nodeSuffix: sharedCopy(t.nodeSuffix, (b) => new Int32Array(b)),
-      nodeExact: sharedCopy(t.nodeExact, (b) => new Int32Array(b)),
-      edgeSlots: sharedCopy(t.edgeSlots, (b) => new Uint32Array(b)),
-      entryNode: sharedCopy(t.entryNode, (b) => new Int32Array(b)),
-    },
-    entryList: sharedCopy(data.entryList, (b) => new Uint16Array(b)),
-    entryLine: sharedCopy(data.entryLine, (b) => new Int32Array(b)),
-    entryAllow: sharedCopy(data.entryAllow, (b) => new Uint8Array(b)),
-  };
+  const trie = { ...data.trie, ...Object.fromEntries(TRIE_ARRAYS.map((k) => [k, sharedCopy(data.trie[k])])) };
+  return { ...data, ...Object.fromEntries(ENTRY_ARRAYS.map((k) => [k, sharedCopy(data[k])])), trie } as PolicyData;
 }
 
 /** Matched entries are rebuilt from the arrays; a small direct-mapped cache spares repeat blocks the work. */
@@ -209,6 +198,6 @@ export function policyFromData(data: PolicyData, version: number): Policy {
         await new Promise<void>((next) => setImmediate(next));
       }
     },
-    memoryBytes: () => [...new Set(arraysOf(data).map((a) => a.buffer))].reduce((sum, b) => sum + b.byteLength, 0),
+    memoryBytes: () => buffersOf(data).reduce((sum, b) => sum + b.byteLength, 0),
   });
 }

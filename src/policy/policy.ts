@@ -38,7 +38,7 @@ export interface KeptList {
 /** How a reload may differ from the policy in force. */
 export interface BuildPolicyOptions {
   /** The policy in force (on reload); absent at start. */
-  readonly prev?: Policy;
+  readonly prev?: PolicyInForce;
   /** A list may lose at most this percentage of its entries against `prev` (100: no limit). */
   readonly shrinkGuard?: number;
   /** Skip the shrink guard and the mandatory-list removal check (an operator's explicit decision). */
@@ -58,8 +58,11 @@ export interface BuildPolicyDataOptions {
   readonly force?: boolean;
 }
 
+/** What a reload needs of the policy in force: its version and its lists (a Policy, or the data it was made from). */
+export type PolicyInForce = Pick<Policy, 'version' | 'lists'>;
+
 /** prevPolicyData takes from a policy what the next build needs: per list its info, entry count and kept text. */
-export function prevPolicyData(policy: Policy): PrevPolicyData {
+export function prevPolicyData(policy: PolicyInForce): PrevPolicyData {
   return {
     version: policy.version,
     lists: policy.lists.map((l) => ({ info: l.info, entries: l.entries, ...(l.source === undefined ? {} : { source: l.source }) })),

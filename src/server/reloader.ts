@@ -1,18 +1,26 @@
-/** Runs reloads one at a time; a request during a reload queues exactly one more (later requests fold into it). */
+/**
+ * Runs reloads one at a time; a request during a reload queues exactly one more (later requests fold into it).
+ * A forced request (SIGUSR2) forces the reload that serves it, also when it folds into one already queued: the
+ * operator's decision stands.
+ */
 
 export class Reloader {
-  readonly #run: () => Promise<void>;
+  readonly #run: (force: boolean) => Promise<void>;
   #running: Promise<void> | null = null;
   #queued: Promise<void> | null = null;
+  #force = false;
 
-  constructor(run: () => Promise<void>) {
+  constructor(run: (force: boolean) => Promise<void>) {
     this.#run = run;
   }
 
   /** request starts a reload, or queues one behind the running one; resolves when that reload has finished. */
-  request(): Promise<void> {
+  request(force = false): Promise<void> {
+    if (force) this.#force = true;
     if (this.#running === null) {
-      this.#running = this.#run().finally(() => {
+      const forced = this.#force;
+      this.#force = false;
+      this.#running = this.#run(forced).finally(() => {
         this.#running = null;
       });
       return this.#running;

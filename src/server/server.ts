@@ -2,16 +2,15 @@
  * The running resolver: binds every listener on the loaded snapshot, swaps snapshots on reload, and drains
  * on shutdown. The policy is built before the first socket is bound, so no query is ever answered without it.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
 import { applyOverrides, type Overrides } from '../config/overrides.js';
 import type { Config } from '../config/types.js';
 import { HradbaError, formatLocated } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { startTcpListener } from '../net/tcp-listener.js';
 import type { Listener } from '../net/types.js';
-import { startUdpListener } from '../net/udp-listener.js';
-import { describeListenError, listenerName } from './listen-errors.js';
+import { openListener } from './open-listener.js';
 import type { Policy } from '../policy/policy.js';
 import { InFlight, createQueryHandler } from './query-handler.js';
 import { Reloader } from './reloader.js';
@@ -59,6 +58,21 @@ function policyFacts(snap: Snapshot): { version: number; lists: { id: string; en
   return { version: snap.version, lists: snap.policy.lists.map((l) => ({ id: l.info.id, entries: l.entries })) };
 }
 
+/** restartNeeded says whether `next` changes what is bound or opened once at start: listen, log.file or admin. */
+export function restartNeeded(next: Config, running: Config): boolean {
+  return (
+    !isDeepStrictEqual(next.listen, running.listen) || next.log.file !== running.log.file || !isDeepStrictEqual(next.admin, running.admin)
+  );
+}
+
+/** logReloadFailed writes the one line of a failed reload: every problem, and the version that stays in force. */
+export function logReloadFailed(log: Logger, inForce: number, err: unknown, began: number): void {
+  log.error(
+    { event: 'reload', ok: false, policyVersion: inForce, errors: problemsOf(err), durationMs: Date.now() - began },
+    `reload failed; policy version ${inForce} stays in force`,
+  );
+}
+
 /** problemsOf lists an error's located problems as `file:line: message` lines, or its message. */
 export function problemsOf(err: unknown): string[] {
   if (err instanceof HradbaError && err.problems.length > 0) return err.problems.map(formatLocated);
@@ -102,27 +116,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const listeners: Listener[] = [];
   try {
+    const listenerOpts = { handler, onError, tcp: snap.config.tcp, reusePort: opts.reusePort === true };
     for (const address of snap.config.listen) {
-      for (const kind of ['udp', 'tcp'] as const) {
-        const where = listenerName(kind, address);
-        try {
-          listeners.push(
-            kind === 'udp'
-              ? await startUdpListener({ address, handler, onError, reusePort: opts.reusePort === true })
-              : await startTcpListener({
-                  address,
-                  handler,
-                  idleTimeoutMs: snap.config.tcp.idleTimeoutMs,
-                  maxConnections: snap.config.tcp.maxConnections,
-                  maxPipelined: snap.config.tcp.maxPipelined,
-                  onError,
-                  reusePort: opts.reusePort === true,
-                }),
-          );
-        } catch (err) {
-          throw new HradbaError('HRADBA_ERR_LISTEN', describeListenError(where, err as NodeJS.ErrnoException), { cause: err });
-        }
-      }
+      for (const kind of ['udp', 'tcp'] as const) listeners.push(await openListener(kind, address, listenerOpts));
     }
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
@@ -143,24 +139,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   );
   metrics?.policyLoaded(policyFacts(snap), false);
 
-  // A forced reload (SIGUSR2) asked while another is queued forces that one: the operator's decision stands.
-  let forceNext = false;
   /** A config and policy handed in by install(), taken by the next reload instead of reading the files. */
   let supplied: { config: Config; policy: Policy } | null = null;
-  const reloadOnce = async (): Promise<void> => {
-    const force = forceNext;
-    forceNext = false;
+  const reloadOnce = async (force: boolean): Promise<void> => {
     const given = supplied;
     supplied = null;
     const began = Date.now();
     const version = given?.policy.version ?? snap.version + 1;
     try {
       const config = given?.config ?? (await loadEffectiveConfig(opts));
-      if (
-        JSON.stringify(config.listen) !== JSON.stringify(snap.config.listen) ||
-        config.log.file !== snap.config.log.file ||
-        JSON.stringify(config.admin) !== JSON.stringify(snap.config.admin)
-      ) {
+      if (restartNeeded(config, snap.config)) {
         log.warn({ event: 'reload-restart-needed' }, "'listen', 'log.file' and 'admin' changes take effect at the next restart");
       }
       const { snapshot, retired } = await buildSnapshot(config, version, snap, { ...hooks, force, ...(given === null ? {} : { policy: given.policy }) });
@@ -205,10 +193,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         .catch((err: unknown) => log.warn({ err, policyVersion: retiredPolicy.version }, 'retired policy not released; the garbage collector will free it'));
     } catch (err) {
       metrics?.reloadFailed();
-      log.error(
-        { event: 'reload', ok: false, policyVersion: snap.version, errors: problemsOf(err), durationMs: Date.now() - began },
-        `reload failed; policy version ${snap.version} stays in force`,
-      );
+      logReloadFailed(log, snap.version, err, began);
     }
   };
   const reloader = new Reloader(reloadOnce);
@@ -216,15 +201,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   return {
     listeners,
     current: () => snap,
-    reload: (force = false) => {
-      if (force) forceNext = true;
-      return reloader.request();
-    },
+    reload: (force = false) => reloader.request(force),
     install: (config, policy, force = false) => {
       // A later install replaces one still waiting: only the newest policy matters.
       supplied = { config, policy };
-      if (force) forceNext = true;
-      return reloader.request();
+      return reloader.request(force);
     },
     flushCache: () => {
       const entries = snap.stage.flush();

@@ -6,7 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ListConfig } from '../../src/config/types.js';
 import { HradbaError } from '../../src/errors.js';
-import { buildPolicyInWorker } from '../../src/policy/build-in-worker.js';
+import { buildPolicyDataInWorker, buildPolicyInWorker } from '../../src/policy/build-in-worker.js';
+import { policyFromData } from '../../src/policy/compiled-policy.js';
 import { buildPolicy, type Policy } from '../../src/policy/policy.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
@@ -95,6 +96,18 @@ describe('buildPolicyInWorker', () => {
     expect(there.message).toBe(here.message);
     expect(there.problems).toEqual(here.problems);
     expect(there.problems.map((p) => `${path.basename(p.file)}:${p.line}`)).toEqual(['bad.list:2', 'bad.list:3', 'missing.list:0']);
+  });
+
+  it('shared: every array sits in a SharedArrayBuffer, and the policy made from it answers as the unshared one', async () => {
+    const lists = [generatedList()];
+    const plain = await buildPolicyInWorker(lists, 10, 1, { workerUrl: WORKER });
+    const data = await buildPolicyDataInWorker(lists, 10, { workerUrl: WORKER, shared: true });
+    const arrays = [...Object.values(data.trie).filter((v) => ArrayBuffer.isView(v)), data.entryList, data.entryLine, data.entryAllow];
+    expect(arrays).toHaveLength(12);
+    for (const a of arrays) expect((a as Uint8Array).buffer).toBeInstanceOf(SharedArrayBuffer);
+    const shared = policyFromData(data, 1);
+    for (const q of probes(plain, lists)) expect(shared.match(q), q).toEqual(plain.match(q));
+    expect(shared.memoryBytes()).toBe(plain.memoryBytes());
   });
 
   it('release frees the arrays at once, and a lookup after it throws instead of reading as allowed', async () => {

@@ -4,12 +4,14 @@ import { Reloader } from '../../src/server/reloader.js';
 /** A reload whose end the test controls. */
 function controlledRun() {
   let runs = 0;
+  const forced: boolean[] = [];
   const finishers: Array<() => void> = [];
-  const run = (): Promise<void> => {
+  const run = (force: boolean): Promise<void> => {
     runs++;
+    forced.push(force);
     return new Promise((resolve) => finishers.push(resolve));
   };
-  return { run, runs: () => runs, finishNext: () => finishers.shift()?.() };
+  return { run, runs: () => runs, forced, finishNext: () => finishers.shift()?.() };
 }
 
 describe('Reloader', () => {
@@ -55,5 +57,23 @@ describe('Reloader', () => {
     await expect(a).rejects.toThrow('broken');
     await b;
     expect(runs).toBe(2);
+  });
+
+  it('forces the reload a forced request folds into, and only that one', async () => {
+    const c = controlledRun();
+    const r = new Reloader(c.run);
+    const first = r.request();
+    const queued = r.request();
+    expect(r.request(true)).toBe(queued);
+    c.finishNext();
+    await first;
+    await Promise.resolve();
+    await Promise.resolve();
+    c.finishNext();
+    await queued;
+    const later = r.request();
+    c.finishNext();
+    await later;
+    expect(c.forced).toEqual([false, true, false]);
   });
 });
