@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
  * Writes the shipped block lists (blocklists/<vendor-id>.list, blocklists/<vendor-id>-extended.list) and
- * blocklists/README.md from the vendor reference data (vendors.yaml).
+ * blocklists/README.md from the project's vendor data (blocklists/vendors.yaml, the single source of the lists).
  *
- * Usage: node scripts/gen-blocklists.mjs [path/to/vendors.yaml]
- *        (default ../shared/data/vendors.yaml, relative to the repository root)
+ * Usage: node scripts/gen-blocklists.mjs [path/to/vendors.yaml [output/dir]]
+ *        (default blocklists/vendors.yaml and blocklists/, relative to the repository root)
  *
  * What goes where, and why:
  * - `<id>.list` holds the vendor's `domains` as suffix entries (each covers every subdomain). For
@@ -33,6 +33,9 @@ import { domainToASCII } from 'node:url';
 import { parse } from 'yaml';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The vendor data the lists are made from, kept in the repository beside the lists. */
+export const VENDORS_YAML = path.join(repoRoot, 'blocklists', 'vendors.yaml');
 
 /** Lists the default config enforces (vendors with a Czech legal basis). */
 export const ENABLED_BY_DEFAULT = new Set(['deepseek', 'huawei', 'zte', 'tiktok']);
@@ -307,12 +310,12 @@ ${FORMAT_SPEC}`;
 
 /** main reads vendors.yaml and writes every list plus the README. */
 export function main(argv = process.argv.slice(2)) {
-  const yamlPath = path.resolve(repoRoot, argv[0] ?? '../shared/data/vendors.yaml');
+  const yamlPath = argv[0] === undefined ? VENDORS_YAML : path.resolve(repoRoot, argv[0]);
   const data = parse(readFileSync(yamlPath, 'utf8'));
   const meta = data.meta ?? {};
   if (!meta.generated) throw new Error(`${yamlPath}: meta.generated missing`);
   const yamlName = path.basename(yamlPath);
-  const outDir = path.join(repoRoot, 'blocklists');
+  const outDir = argv[1] === undefined ? path.join(repoRoot, 'blocklists') : path.resolve(repoRoot, argv[1]);
   mkdirSync(outDir, { recursive: true });
 
   const rows = [];
