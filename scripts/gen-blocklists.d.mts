@@ -6,3 +6,8 @@ export declare function doNotBlockNames(notes: readonly string[] | undefined): s
 export declare function czechFirst<T extends { authority: string }>(basis: readonly T[]): T[];
 /** main([vendors.yaml [, outDir]]) writes the lists and README.md; returns one row per list written. */
 export declare function main(argv?: string[]): { id: string; count: number; enabled: boolean }[];
+/** footprint.block of a vendor, checked (name and source required, tier main or extended) and split by tier. */
+export declare function footprintBlocks(vendor: { id: string; footprint?: { block?: unknown[] } }): {
+  main: { suffix: string[]; exact: string[] };
+  extended: { suffix: string[]; exact: string[] };
+};

@@ -13,6 +13,10 @@
  *   suffix entry of the list covers them already; the header says how many were covered.
  * - `<id>-extended.list` holds `domains_extended` (a list, or a map of named groups, flattened with a
  *   comment per group). It is an optional tier with more collateral damage; the default config leaves it off.
+ * - `footprint.block` holds the names that the footprint audit (`hradba audit`) found and that were decided to
+ *   block, each with its source: `tier: main` (the default) into `<id>.list`, `tier: extended` into
+ *   `<id>-extended.list`; a leading '=' makes an exact entry (the way to list one name under a shared CDN).
+ *   `footprint.exclude` (names decided not to block, with a reason) and `footprint.keywords` are for the audit.
  * - `tlds` are never written: blocking a whole top-level domain is out of scope for this resolver. The list
  *   header says which TLDs were left out.
  * - `do_not_block` names are never written. The leading domain names of each do_not_block note are
@@ -119,6 +123,23 @@ function sourceLines(vendor, meta, yamlName) {
     lines.push(oneLine(`${s.repo}${where}${commit}; licence: ${s.licence ?? 'unknown'}`));
   }
   return lines;
+}
+
+/** The heading of the footprint audit's decided names in a list. */
+const FOOTPRINT_GROUP = 'footprint audit decisions (footprint.block)';
+
+/** footprintBlocks checks footprint.block and splits it by tier into suffix and exact names. */
+export function footprintBlocks(vendor) {
+  const out = { main: { suffix: [], exact: [] }, extended: { suffix: [], exact: [] } };
+  (vendor.footprint?.block ?? []).forEach((b, i) => {
+    const where = `${vendor.id}: footprint.block[${i}]`;
+    if (typeof b?.name !== 'string' || typeof b.source !== 'string' || oneLine(b.source) === '') throw new Error(`${where}: needs name and source`);
+    const tier = b.tier ?? 'main';
+    if (tier !== 'main' && tier !== 'extended') throw new Error(`${where}: tier '${tier}' (main or extended)`);
+    const exact = b.name.startsWith('=');
+    out[tier][exact ? 'exact' : 'suffix'].push(exact ? b.name.slice(1) : b.name);
+  });
+  return out;
 }
 
 /** flattenGroups turns a list or a map of named groups into [{group, domains}] in the data's order. */
@@ -330,6 +351,8 @@ export function main(argv = process.argv.slice(2)) {
     const ungrouped = (vendor.domains ?? []).filter((d) => !inGroups.has(String(d).toLowerCase()));
     const sections = grouped.length > 0 ? [...grouped] : [{ group: null, domains: vendor.domains ?? [] }];
     if (grouped.length > 0 && ungrouped.length > 0) sections.push({ group: 'other', domains: ungrouped });
+    const decided = footprintBlocks(vendor);
+    if (decided.main.suffix.length > 0) sections.push({ group: FOOTPRINT_GROUP, domains: decided.main.suffix });
     const inDomains = new Set((vendor.domains ?? []).map((d) => String(d).toLowerCase()));
     for (const d of inGroups) if (!inDomains.has(d)) console.warn(`${vendor.id}: group entry '${d}' is not in domains (listed anyway)`);
     const main = buildList({
@@ -342,6 +365,7 @@ export function main(argv = process.argv.slice(2)) {
       extraExact: [
         { label: 'exact_hosts', hosts: vendor.exact_hosts ?? [] },
         { label: 'telemetry_fqdns', hosts: vendor.telemetry_fqdns ?? [] },
+        { label: 'footprint.block', hosts: decided.main.exact },
       ],
       notes: [],
     });
@@ -350,7 +374,8 @@ export function main(argv = process.argv.slice(2)) {
     for (const t of vendor.tlds ?? []) skippedTlds.push(`.${t} (${vendor.id})`);
 
     const extended = flattenGroups(vendor.domains_extended);
-    if (extended.length > 0) {
+    if (decided.extended.suffix.length > 0) extended.push({ group: FOOTPRINT_GROUP, domains: decided.extended.suffix });
+    if (extended.length > 0 || decided.extended.exact.length > 0) {
       const ext = buildList({
         vendor,
         meta,
@@ -358,7 +383,7 @@ export function main(argv = process.argv.slice(2)) {
         id: `${vendor.id}-extended`,
         kind: 'extended',
         sections: extended,
-        extraExact: [],
+        extraExact: [{ label: 'footprint.block', hosts: decided.extended.exact }],
         notes: [vendor.domains_extended_note ?? 'Optional tier: more collateral damage than the main list.'],
       });
       writeFileSync(path.join(outDir, `${vendor.id}-extended.list`), ext.text);
