@@ -94,6 +94,6 @@ export function describeReason(r: FootprintReason): string {
     case 'keyword':
       return `keyword '${r.keyword}' in label '${r.label}'`;
     case 'tracker':
-      return r.entry === '' ? `tracker list ${r.tracker}` : `tracker list ${r.tracker} names ${r.entry}`;
+      return `tracker list ${r.tracker} names ${r.entry}`;
   }
 }
