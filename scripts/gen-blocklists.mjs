@@ -321,6 +321,9 @@ ${table.join('\n')}
   (DeepSeek, Huawei, ZTE, TikTok). Every other list, and every \`-extended\` list (optional tier: cloud, CDN and
   consumer-service domains with more collateral damage), ships disabled; enable it in \`config/hradba.yaml\`.
 - \`pacnet-comnet.list\` is empty on purpose: no domain of that vendor is known.
+- Names that the footprint audit (\`hradba audit\`) finds are decided in the data: \`footprint.block\` lists a name
+  (in the main or the extended tier, with its source), \`footprint.exclude\` leaves it out with a reason. Regional
+  and TLD twins of one service (\`myhuaweicloud.com\`, \`.cn\`, \`.eu\`, \`.ru\`) sit in one tier.
 - Left out everywhere: names marked \`do_not_block\` in the data (shared clouds and CDNs, other businesses), and
   whole top-level domains${skippedTlds.length > 0 ? ` (${skippedTlds.join(', ')})` : ''}.
 - These lists come from public sources, checked up to about Aug 2026. Check the current FCC Covered List and
