@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
  * Writes the shipped block lists (blocklists/<vendor-id>.list, blocklists/<vendor-id>-extended.list) and
- * blocklists/README.md from the vendor reference data (vendors.yaml).
+ * blocklists/README.md from the project's vendor data (blocklists/vendors.yaml, the single source of the lists).
  *
- * Usage: node scripts/gen-blocklists.mjs [path/to/vendors.yaml]
- *        (default ../shared/data/vendors.yaml, relative to the repository root)
+ * Usage: node scripts/gen-blocklists.mjs [path/to/vendors.yaml [output/dir]]
+ *        (default blocklists/vendors.yaml and blocklists/, relative to the repository root)
  *
  * What goes where, and why:
  * - `<id>.list` holds the vendor's `domains` as suffix entries (each covers every subdomain). For
@@ -13,6 +13,10 @@
  *   suffix entry of the list covers them already; the header says how many were covered.
  * - `<id>-extended.list` holds `domains_extended` (a list, or a map of named groups, flattened with a
  *   comment per group). It is an optional tier with more collateral damage; the default config leaves it off.
+ * - `footprint.block` holds the names that the footprint audit (`hradba audit`) found and that were decided to
+ *   block, each with its source: `tier: main` (the default) into `<id>.list`, `tier: extended` into
+ *   `<id>-extended.list`; a leading '=' makes an exact entry (the way to list one name under a shared CDN).
+ *   `footprint.exclude` (names decided not to block, with a reason) and `footprint.keywords` are for the audit.
  * - `tlds` are never written: blocking a whole top-level domain is out of scope for this resolver. The list
  *   header says which TLDs were left out.
  * - `do_not_block` names are never written. The leading domain names of each do_not_block note are
@@ -33,6 +37,9 @@ import { domainToASCII } from 'node:url';
 import { parse } from 'yaml';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The vendor data the lists are made from, kept in the repository beside the lists. */
+export const VENDORS_YAML = path.join(repoRoot, 'blocklists', 'vendors.yaml');
 
 /** Lists the default config enforces (vendors with a Czech legal basis). */
 export const ENABLED_BY_DEFAULT = new Set(['deepseek', 'huawei', 'zte', 'tiktok']);
@@ -116,6 +123,23 @@ function sourceLines(vendor, meta, yamlName) {
     lines.push(oneLine(`${s.repo}${where}${commit}; licence: ${s.licence ?? 'unknown'}`));
   }
   return lines;
+}
+
+/** The heading of the footprint audit's decided names in a list. */
+const FOOTPRINT_GROUP = 'footprint audit decisions (footprint.block)';
+
+/** footprintBlocks checks footprint.block and splits it by tier into suffix and exact names. */
+export function footprintBlocks(vendor) {
+  const out = { main: { suffix: [], exact: [] }, extended: { suffix: [], exact: [] } };
+  (vendor.footprint?.block ?? []).forEach((b, i) => {
+    const where = `${vendor.id}: footprint.block[${i}]`;
+    if (typeof b?.name !== 'string' || typeof b.source !== 'string' || oneLine(b.source) === '') throw new Error(`${where}: needs name and source`);
+    const tier = b.tier ?? 'main';
+    if (tier !== 'main' && tier !== 'extended') throw new Error(`${where}: tier '${tier}' (main or extended)`);
+    const exact = b.name.startsWith('=');
+    out[tier][exact ? 'exact' : 'suffix'].push(exact ? b.name.slice(1) : b.name);
+  });
+  return out;
 }
 
 /** flattenGroups turns a list or a map of named groups into [{group, domains}] in the data's order. */
@@ -297,6 +321,9 @@ ${table.join('\n')}
   (DeepSeek, Huawei, ZTE, TikTok). Every other list, and every \`-extended\` list (optional tier: cloud, CDN and
   consumer-service domains with more collateral damage), ships disabled; enable it in \`config/hradba.yaml\`.
 - \`pacnet-comnet.list\` is empty on purpose: no domain of that vendor is known.
+- Names that the footprint audit (\`hradba audit\`) finds are decided in the data: \`footprint.block\` lists a name
+  (in the main or the extended tier, with its source), \`footprint.exclude\` leaves it out with a reason. Regional
+  and TLD twins of one service (\`myhuaweicloud.com\`, \`.cn\`, \`.eu\`, \`.ru\`) sit in one tier.
 - Left out everywhere: names marked \`do_not_block\` in the data (shared clouds and CDNs, other businesses), and
   whole top-level domains${skippedTlds.length > 0 ? ` (${skippedTlds.join(', ')})` : ''}.
 - These lists come from public sources, checked up to about Aug 2026. Check the current FCC Covered List and
@@ -307,12 +334,12 @@ ${FORMAT_SPEC}`;
 
 /** main reads vendors.yaml and writes every list plus the README. */
 export function main(argv = process.argv.slice(2)) {
-  const yamlPath = path.resolve(repoRoot, argv[0] ?? '../shared/data/vendors.yaml');
+  const yamlPath = argv[0] === undefined ? VENDORS_YAML : path.resolve(repoRoot, argv[0]);
   const data = parse(readFileSync(yamlPath, 'utf8'));
   const meta = data.meta ?? {};
   if (!meta.generated) throw new Error(`${yamlPath}: meta.generated missing`);
   const yamlName = path.basename(yamlPath);
-  const outDir = path.join(repoRoot, 'blocklists');
+  const outDir = argv[1] === undefined ? path.join(repoRoot, 'blocklists') : path.resolve(repoRoot, argv[1]);
   mkdirSync(outDir, { recursive: true });
 
   const rows = [];
@@ -327,6 +354,8 @@ export function main(argv = process.argv.slice(2)) {
     const ungrouped = (vendor.domains ?? []).filter((d) => !inGroups.has(String(d).toLowerCase()));
     const sections = grouped.length > 0 ? [...grouped] : [{ group: null, domains: vendor.domains ?? [] }];
     if (grouped.length > 0 && ungrouped.length > 0) sections.push({ group: 'other', domains: ungrouped });
+    const decided = footprintBlocks(vendor);
+    if (decided.main.suffix.length > 0) sections.push({ group: FOOTPRINT_GROUP, domains: decided.main.suffix });
     const inDomains = new Set((vendor.domains ?? []).map((d) => String(d).toLowerCase()));
     for (const d of inGroups) if (!inDomains.has(d)) console.warn(`${vendor.id}: group entry '${d}' is not in domains (listed anyway)`);
     const main = buildList({
@@ -339,6 +368,7 @@ export function main(argv = process.argv.slice(2)) {
       extraExact: [
         { label: 'exact_hosts', hosts: vendor.exact_hosts ?? [] },
         { label: 'telemetry_fqdns', hosts: vendor.telemetry_fqdns ?? [] },
+        { label: 'footprint.block', hosts: decided.main.exact },
       ],
       notes: [],
     });
@@ -347,7 +377,8 @@ export function main(argv = process.argv.slice(2)) {
     for (const t of vendor.tlds ?? []) skippedTlds.push(`.${t} (${vendor.id})`);
 
     const extended = flattenGroups(vendor.domains_extended);
-    if (extended.length > 0) {
+    if (decided.extended.suffix.length > 0) extended.push({ group: FOOTPRINT_GROUP, domains: decided.extended.suffix });
+    if (extended.length > 0 || decided.extended.exact.length > 0) {
       const ext = buildList({
         vendor,
         meta,
@@ -355,7 +386,7 @@ export function main(argv = process.argv.slice(2)) {
         id: `${vendor.id}-extended`,
         kind: 'extended',
         sections: extended,
-        extraExact: [],
+        extraExact: [{ label: 'footprint.block', hosts: decided.extended.exact }],
         notes: [vendor.domains_extended_note ?? 'Optional tier: more collateral damage than the main list.'],
       });
       writeFileSync(path.join(outDir, `${vendor.id}-extended.list`), ext.text);

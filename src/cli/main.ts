@@ -1,6 +1,7 @@
-#!/usr/bin/env node
 /** The `hradba` command: serve (the default), check, explain and report. */
+/** The `hradba` command: serve (the default), check, explain, audit and report. */
 import { Command, Option } from 'commander';
+import { AUDIT_HELP, audit } from './audit-command.js';
 import { DEFAULT_CONFIG_FILE } from '../config/defaults.js';
 import { check } from './check-command.js';
 import { explain } from './explain-command.js';
@@ -78,6 +79,20 @@ program
   .option('--json', 'print JSON instead of a table')
   .action(async (file: string, opts: { json?: boolean }) => {
     process.exitCode = await report(file, opts);
+  });
+
+program
+  .command('audit')
+  .description("list the names of FILEs that the policy in force allows but that look like an enabled vendor's (footprint audit)")
+  .argument('[file...]', "names to audit: one a line, hosts files, ranking CSVs; gzip too; '-' for standard input")
+  .option('--tracker <vendor=file>', 'a tracker list whose names the vendor is known to use; its names are audited too; repeatable', collect)
+  .option('--vendors <file>', 'vendor data with keywords and decisions (default: the shipped blocklists/vendors.yaml)')
+  .option('--undecided', 'print only the undecided hits (the counts still cover all)')
+  .option('--json', 'print the result as JSON')
+  .addOption(configOption())
+  .addHelpText('after', AUDIT_HELP)
+  .action(async (files: string[], opts: { config: string; tracker?: string[]; vendors?: string; undecided?: boolean; json?: boolean }) => {
+    process.exitCode = await audit(files, opts);
   });
 
 program

@@ -130,6 +130,7 @@ describe('hradba --help and --version', () => {
     [['report'], ['--json']],
     [['health'], ['--server', '--timeout', '--config']],
     [['export', 'rpz'], ['--group', '--origin', '--output', '--config']],
+    [['audit'], ['--tracker', '--vendors', '--undecided', '--json', '--config']],
   ])('%j --help explains its options and exits 0', async (command, options) => {
     const r = await runCli([...command, '--help']);
     expect(r.code).toBe(0);

@@ -31,6 +31,23 @@ describe('serve with the default config', () => {
     expect(String((line['basis'] as { authority?: unknown } | undefined)?.authority ?? '')).not.toBe('');
   });
 
+  // Footprint audit decisions (blocklists/vendors.yaml footprint.block): twins, app hosts and notable names under shared CDNs.
+  it.each([
+    { qname: 'tiktokcdn-eu.net', vendor: 'tiktok' },
+    { qname: 'frontier.byteoversea.com', vendor: 'tiktok' },
+    { qname: 'ibytedapm.com', vendor: 'tiktok' },
+    { qname: 'tiktokv.com.edgekey.net', vendor: 'tiktok' },
+    { qname: 'p16-tiktokcdn-com.akamaized.net', vendor: 'tiktok' },
+    { qname: 'dbankcdn.ru', vendor: 'huawei' },
+    { qname: 'uba.huaweicloud.com', vendor: 'huawei' },
+  ])('sinkholes $qname, decided by the footprint audit, from the shipped $vendor list', async ({ qname, vendor }) => {
+    const a = parseDig((await dig({ port: hradba.port }, [qname, 'A'])).stdout);
+    expect(a.status).toBe('NXDOMAIN');
+    const line = await hradba.waitForLog((l) => l['event'] === 'sinkhole' && l['qname'] === qname, 5000);
+    expect(line['list']).toBe(vendor);
+    expect(line['vendor']).toBe(vendor);
+  });
+
   it('forwards sub.exact.example.net to the --upstream', async () => {
     const a = parseDig((await dig({ port: hradba.port }, ['sub.exact.example.net', 'A'])).stdout);
     expect(a.status).toBe('NOERROR');

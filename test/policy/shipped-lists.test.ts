@@ -1,5 +1,6 @@
 /** The shipped blocklists/*.list: every one parses cleanly, names its basis, and lists no do_not_block name. */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -7,12 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { loadList } from '../../src/policy/list-file.js';
 import { buildPolicy } from '../../src/policy/policy.js';
 // The generator's own extraction, checked below against names written out by hand.
-import { doNotBlockNames } from '../../scripts/gen-blocklists.mjs';
+import { VENDORS_YAML, doNotBlockNames, main as generateLists } from '../../scripts/gen-blocklists.mjs';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const blocklists = path.join(repoRoot, 'blocklists');
-// The reference data lives beside the clone (../shared), in CI as here.
-const vendorsYaml = path.resolve(repoRoot, '../shared/data/vendors.yaml');
 
 interface Vendor {
   id: string;
@@ -22,10 +21,7 @@ interface Vendor {
 }
 
 function readVendors(): Vendor[] {
-  if (!existsSync(vendorsYaml)) {
-    throw new Error(`${vendorsYaml} not found: the shared reference data must be checked out beside the repository (../shared)`);
-  }
-  return (parse(readFileSync(vendorsYaml, 'utf8')) as { vendors: Vendor[] }).vendors;
+  return (parse(readFileSync(VENDORS_YAML, 'utf8')) as { vendors: Vendor[] }).vendors;
 }
 
 const listFiles = readdirSync(blocklists)
@@ -92,6 +88,20 @@ describe('shipped block lists', () => {
       for (const d of v.domains ?? []) {
         if (!banned.has(d.toLowerCase())) expect(have.has(d.toLowerCase()), `${v.id}: ${d}`).toBe(true);
       }
+    }
+  });
+
+  it('are what the generator makes of blocklists/vendors.yaml (the data is their single source)', () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'hradba-gen-'));
+    try {
+      generateLists([VENDORS_YAML, out]);
+      const made = readdirSync(out).sort();
+      expect(made).toEqual([...listFiles, 'README.md'].sort());
+      for (const f of made) {
+        expect(readFileSync(path.join(blocklists, f), 'utf8'), `blocklists/${f} differs from the generator's output: run node scripts/gen-blocklists.mjs`).toBe(readFileSync(path.join(out, f), 'utf8'));
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
     }
   });
 });
