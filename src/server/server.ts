@@ -14,6 +14,7 @@ import { openListener } from './open-listener.js';
 import type { Policy } from '../policy/policy.js';
 import { InFlight, createQueryHandler } from './query-handler.js';
 import { Reloader } from './reloader.js';
+import { createTcpRefusalLog } from './tcp-refusal-log.js';
 import { buildSnapshot, type Snapshot, type SnapshotOptions } from './snapshot.js';
 
 export interface ServerOptions {
@@ -116,7 +117,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const listeners: Listener[] = [];
   try {
-    const listenerOpts = { handler, onError, tcp: snap.config.tcp, reusePort: opts.reusePort === true };
+    const listenerOpts = {
+      handler,
+      onError,
+      tcp: snap.config.tcp,
+      reusePort: opts.reusePort === true,
+      // A TCP connection from outside the access list in force (the reloaded one) is closed at accept.
+      admit: (address: string) => snap.isAllowed(address),
+      onTcpClosed: createTcpRefusalLog(log, metrics === undefined ? {} : { count: (reason) => metrics.tcpClosed(reason) }),
+    };
     for (const address of snap.config.listen) {
       for (const kind of ['udp', 'tcp'] as const) listeners.push(await openListener(kind, address, listenerOpts));
     }
