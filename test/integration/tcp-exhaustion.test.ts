@@ -7,6 +7,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dig, parseDig, rdata } from '../helpers/dig.js';
+import { ensureFileLimit } from '../helpers/fd-limit.js';
 import { freePort } from '../helpers/free-port.js';
 import { startHradba, type HradbaProcess } from '../helpers/hradba.js';
 import { series } from '../helpers/metrics-text.js';
@@ -20,6 +21,8 @@ const ATTACK_MS = 10_000;
 let nsd: NsdServer;
 
 beforeAll(async () => {
+  // 1,400 client sockets here, and hradba (spawned later, inheriting the limit) may hold its 1,000 as well.
+  ensureFileLimit(4096);
   nsd = await startNsd();
 });
 
@@ -230,5 +233,43 @@ describe('deadlines that trickling bytes do not extend', () => {
   it('still answers a query sent in one piece', async () => {
     const a = parseDig((await dig({ port: hradba.port }, ['+tcp', 'www.example.test', 'A'])).stdout);
     expect(rdata(a, 'A')).toEqual(['192.0.2.10']);
+  });
+});
+
+describe('the access list checked at accept is the one in force after a reload', () => {
+  let hradba: HradbaProcess;
+  const configWith = (allow: string[]): Record<string, unknown> => ({
+    ...testConfig(nsd.port, { access: { allow, action: 'refuse' } }),
+    listen: [`127.0.0.1:${hradba.port}`, ...(hradba.ipv6 ? [`[::1]:${hradba.port}`] : [])],
+  });
+  const reloads = (): number => hradba.logs().filter((l) => l['event'] === 'reload' && l['ok'] === true).length;
+  const reloadWith = async (allow: string[]): Promise<void> => {
+    const before = reloads();
+    hradba.writeConfig(configWith(allow));
+    hradba.kill('SIGHUP');
+    await hradba.waitForLog(() => reloads() > before, 10_000);
+  };
+  const tcpFrom = async (from: string): Promise<string | null> =>
+    parseDig((await dig({ port: hradba.port }, ['-b', from, '+tcp', 'www.example.test', 'A'])).stdout).status;
+
+  beforeAll(async () => {
+    hradba = await startHradba({
+      config: testConfig(nsd.port, { access: { allow: ['127.0.0.1/32', '::1/128'], action: 'refuse' } }),
+      lists: { [TEST_LIST]: testvendorList() },
+    });
+  });
+
+  afterAll(async () => {
+    await hradba?.stop();
+  });
+
+  it('admits a source the reload added, and closes one it removed', async () => {
+    expect(await tcpFrom('127.0.0.4')).toBeNull();
+    await reloadWith(['127.0.0.4/32', '::1/128']);
+    expect(await tcpFrom('127.0.0.4')).toBe('NOERROR');
+    expect(await tcpFrom('127.0.0.1')).toBeNull();
+    await reloadWith(['127.0.0.1/32', '::1/128']);
+    expect(await tcpFrom('127.0.0.4')).toBeNull();
+    expect(await tcpFrom('127.0.0.1')).toBe('NOERROR');
   });
 });
