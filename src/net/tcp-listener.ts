@@ -226,10 +226,11 @@ export function startTcpListener(opts: TcpListenerOptions): Promise<Listener> {
     socket.resetAndDestroy();
     onClosed?.(reason, source);
   };
-  /** Closes the least recently active connection with no query in progress; false when every one is busy. */
+  /** Closes the least recently active connection with nothing in progress; false when every one is busy. */
   const shedOldestIdle = (): boolean => {
     for (const conn of connections.values()) {
-      if (conn.inFlight > 0) continue;
+      // An answer still being written is in progress too: shedding would lose it.
+      if (conn.inFlight > 0 || conn.socket.writableLength > 0) continue;
       forget(conn);
       conn.socket.destroy();
       onClosed?.('shed', conn.source);

@@ -34,23 +34,28 @@ interface Tally {
   readonly tried: number;
   readonly answered: number;
   readonly failures: string[];
+  /** The slowest query, in ms (for the record; not asserted). */
+  readonly slowestMs: number;
 }
 
-/** Queries over TCP from 127.0.0.1, one after another, for `ms`; counts the correct answers. */
-async function queryWhile(port: number, ms: number): Promise<Tally> {
+/** Queries over TCP from 127.0.0.1, one after another, for `ms` and at least `atLeast` times; counts the correct answers. */
+async function queryWhile(port: number, ms: number, atLeast: number): Promise<Tally> {
   const until = Date.now() + ms;
   let tried = 0;
   let answered = 0;
+  let slowestMs = 0;
   const failures: string[] = [];
-  while (Date.now() < until && tried < 40) {
+  while ((Date.now() < until || tried < atLeast) && tried < 40) {
     tried++;
+    const began = Date.now();
     const run = await dig({ port }, ['-b', '127.0.0.1', '+tcp', '+timeout=3', 'www.example.test', 'A']);
+    slowestMs = Math.max(slowestMs, Date.now() - began);
     const a = parseDig(run.stdout);
     if (a.status === 'NOERROR' && rdata(a, 'A').join() === '192.0.2.10') answered++;
     else failures.push((run.stdout + run.stderr).split('\n').filter((l) => l.trim() !== '' && !l.startsWith(';')).join(' | ') || run.stdout.slice(0, 200));
     await new Promise((later) => setTimeout(later, 250));
   }
-  return { tried, answered, failures };
+  return { tried, answered, failures, slowestMs };
 }
 
 async function metricsText(port: number): Promise<string> {
@@ -78,7 +83,7 @@ describe('1,100 strangers and 300 slow allowed connections trickling bytes', () 
     slow = startTrickle({ port: hradba.port, from: '127.0.0.3', connections: 300, byteIntervalMs: 4000, reconnectMs: 1000 });
     await Promise.all([strangers.rampedUp, slow.rampedUp]);
     try {
-      tally = await queryWhile(hradba.port, ATTACK_MS);
+      tally = await queryWhile(hradba.port, ATTACK_MS, 10);
     } finally {
       strangers.stop();
       slow.stop();
@@ -100,7 +105,8 @@ describe('1,100 strangers and 300 slow allowed connections trickling bytes', () 
   });
 
   it('closes every stranger at accept: none of them is ever held', () => {
-    expect(strangers.stats.established).toBeGreaterThan(1100);
+    // Every one was opened, most several times (a reset can beat the client to its own connect event: 'failed').
+    expect(strangers.stats.established + strangers.stats.failed).toBeGreaterThan(1100);
     // Each one the server closed, and it was reopened; none stayed open long enough to trickle a second byte
     // (each connection writes its first byte as soon as it connects, the next one 4 s later).
     expect(strangers.stats.closedByServer).toBeGreaterThanOrEqual(strangers.stats.established - 1100);
@@ -151,7 +157,7 @@ describe('a full connection table sheds its oldest idle connection', () => {
     slow = startTrickle({ port: hradba.port, from: '127.0.0.3', connections: 150, byteIntervalMs: 4000, reconnectMs: 500 });
     await slow.rampedUp;
     try {
-      tally = await queryWhile(hradba.port, 5000);
+      tally = await queryWhile(hradba.port, 5000, 5);
     } finally {
       slow.stop();
     }
