@@ -5,7 +5,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { HostPort } from '../config/types.js';
-import type { TcpCloseReason } from '../net/tcp-listener.js';
+import { TCP_CLOSE_REASONS, type TcpCloseReason } from '../net/tcp-listener.js';
 import type { Transport } from '../net/types.js';
 import type { ListInfo, PolicyEntry } from '../policy/types.js';
 import type { Outcome } from '../server/query-handler.js';
@@ -132,7 +132,7 @@ export function createMetrics(opts: { version: string; defaultMetrics?: boolean 
   });
   // Every reason exists from the start (an alert on a rate works before the first), bound once (no label hashing per close).
   const tcpClosedByReason = new Map<TcpCloseReason, Counter.Internal>();
-  for (const reason of ['access', 'client-limit', 'limit', 'shed', 'frame-timeout'] as const) tcpClosedByReason.set(reason, tcpClosed.labels(reason));
+  for (const reason of TCP_CLOSE_REASONS) tcpClosedByReason.set(reason, tcpClosed.labels(reason));
   for (const child of tcpClosedByReason.values()) child.inc(0);
 
   return {

@@ -17,7 +17,8 @@ import type { Listener, QueryHandler, Remote } from './types.js';
  * Why the listener closed a connection itself: outside the access list, over its source's cap, over the total cap
  * with nothing idle to shed, shed to make room for a new one, or a frame not finished within its deadline.
  */
-export type TcpCloseReason = 'access' | 'client-limit' | 'limit' | 'shed' | 'frame-timeout';
+export const TCP_CLOSE_REASONS = ['access', 'client-limit', 'limit', 'shed', 'frame-timeout'] as const;
+export type TcpCloseReason = (typeof TCP_CLOSE_REASONS)[number];
 
 export interface TcpListenerOptions {
   readonly address: HostPort;

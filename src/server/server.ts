@@ -14,8 +14,8 @@ import { openListener } from './open-listener.js';
 import type { Policy } from '../policy/policy.js';
 import { InFlight, createQueryHandler } from './query-handler.js';
 import { Reloader } from './reloader.js';
-import { createTcpRefusalLog } from './tcp-refusal-log.js';
 import { buildSnapshot, type Snapshot, type SnapshotOptions } from './snapshot.js';
+import { createTcpRefusalLog } from './tcp-refusal-log.js';
 
 export interface ServerOptions {
   readonly configFile: string;
