@@ -20,9 +20,8 @@ import type { Listener, QueryHandler, Remote } from './types.js';
 export const TCP_CLOSE_REASONS = ['access', 'client-limit', 'limit', 'shed', 'frame-timeout'] as const;
 export type TcpCloseReason = (typeof TCP_CLOSE_REASONS)[number];
 
-export interface TcpListenerOptions {
-  readonly address: HostPort;
-  readonly handler: QueryHandler;
+/** The limits a connection is served under (config `tcp`). */
+export interface TcpLimits {
   /** A connection with no query in progress is closed this long after its last query or answer. */
   readonly idleTimeoutMs: number;
   /** A frame (length prefix and message) must arrive whole within this long of its first byte; default idleTimeoutMs. */
@@ -32,6 +31,13 @@ export interface TcpListenerOptions {
   readonly maxConnectionsPerClient?: number;
   /** Reading pauses while this many queries of one connection are in progress. */
   readonly maxPipelined: number;
+}
+
+export interface TcpListenerOptions extends TcpLimits {
+  readonly address: HostPort;
+  readonly handler: QueryHandler;
+  /** The limits in force, read at each accept (a reload's values apply to the connections after it); default: the fields above. */
+  readonly limits?: () => TcpLimits;
   readonly onError: (err: Error) => void;
   /** Share the address with the other serving threads (SO_REUSEPORT): the kernel spreads queries over them. */
   readonly reusePort?: boolean;
@@ -74,9 +80,10 @@ const NO_BYTES = Buffer.alloc(0);
  * down. One timer per connection; it is moved only when a partial frame begins, and otherwise re-armed when it fires,
  * so a query costs no timer operation.
  */
-function serveConnection(socket: net.Socket, source: string, opts: TcpListenerOptions, hooks: ConnectionHooks): Connection {
-  const { handler, maxPipelined, onError, idleTimeoutMs } = opts;
-  const frameTimeoutMs = opts.frameTimeoutMs ?? idleTimeoutMs;
+function serveConnection(socket: net.Socket, source: string, limits: TcpLimits, opts: TcpListenerOptions, hooks: ConnectionHooks): Connection {
+  const { handler, onError } = opts;
+  const { maxPipelined, idleTimeoutMs } = limits;
+  const frameTimeoutMs = limits.frameTimeoutMs ?? idleTimeoutMs;
   const remote: Remote = { address: source, port: socket.remotePort ?? 0, transport: 'tcp' };
   let pending: Buffer = NO_BYTES;
   let peerEnded = false;
@@ -196,8 +203,7 @@ function serveConnection(socket: net.Socket, source: string, opts: TcpListenerOp
 /** startTcpListener binds a TCP server and resolves once it listens (rejects with the bind error). */
 export function startTcpListener(opts: TcpListenerOptions): Promise<Listener> {
   const { address, admit, onClosed } = opts;
-  const maxConnections = opts.maxConnections;
-  const maxPerClient = opts.maxConnectionsPerClient ?? Infinity;
+  const limitsNow = opts.limits ?? ((): TcpLimits => opts);
   const v6 = isIPv6(address.host);
   const description = `tcp ${v6 ? `[${address.host}]` : address.host}:${address.port}`;
   /** Open connections, least recently active first (a connection moves to the end with each query). */
@@ -243,11 +249,12 @@ export function startTcpListener(opts: TcpListenerOptions): Promise<Listener> {
   const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
     const source = socket.remoteAddress ?? '';
     if (admit !== undefined && !admit(source)) return refuse(socket, 'access', source);
+    const limits = limitsNow();
     const fromSource = perSource.get(source) ?? 0;
-    if (fromSource >= maxPerClient) return refuse(socket, 'client-limit', source);
-    if (connections.size >= maxConnections && !shedOldestIdle()) return refuse(socket, 'limit', source);
+    if (fromSource >= (limits.maxConnectionsPerClient ?? Infinity)) return refuse(socket, 'client-limit', source);
+    if (connections.size >= limits.maxConnections && !shedOldestIdle()) return refuse(socket, 'limit', source);
     perSource.set(source, fromSource + 1);
-    const conn = serveConnection(socket, source, opts, hooks);
+    const conn = serveConnection(socket, source, limits, opts, hooks);
     connections.set(socket, conn);
     socket.once('close', () => forget(conn));
   });

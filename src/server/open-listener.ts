@@ -1,7 +1,7 @@
 /** Opens one UDP or TCP listener; a bind that fails becomes HRADBA_ERR_LISTEN with the one-line reason and remedy. */
 import type { HostPort } from '../config/types.js';
 import { HradbaError } from '../errors.js';
-import { startTcpListener, type TcpCloseReason } from '../net/tcp-listener.js';
+import { startTcpListener, type TcpCloseReason, type TcpLimits } from '../net/tcp-listener.js';
 import type { Listener, QueryHandler } from '../net/types.js';
 import { startUdpListener } from '../net/udp-listener.js';
 import { describeListenError, listenerName } from './listen-errors.js';
@@ -17,6 +17,8 @@ export interface OpenListenerOptions {
     readonly frameTimeoutMs?: number;
     readonly maxConnectionsPerClient?: number;
   };
+  /** The TCP limits in force, read at each accept (reloaded ones apply to new connections); default: `tcp`. */
+  readonly tcpLimits?: () => TcpLimits;
   /** Whether a source may open a TCP connection (the access list in force). */
   readonly admit?: (address: string) => boolean;
   /** Told of each TCP connection the listener closes on its own. */
@@ -37,6 +39,7 @@ export async function openListener(kind: 'udp' | 'tcp', address: HostPort, opts:
           onError,
           reusePort,
           ...opts.tcp,
+          ...(opts.tcpLimits === undefined ? {} : { limits: opts.tcpLimits }),
           ...(opts.admit === undefined ? {} : { admit: opts.admit }),
           ...(opts.onTcpClosed === undefined ? {} : { onClosed: opts.onTcpClosed }),
         });

@@ -122,7 +122,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       onError,
       tcp: snap.config.tcp,
       reusePort: opts.reusePort === true,
-      // A TCP connection from outside the access list in force (the reloaded one) is closed at accept.
+      // A TCP connection from outside the access list in force (the reloaded one) is closed at accept; the TCP
+      // limits of a reload apply to the connections accepted after it.
+      tcpLimits: () => snap.config.tcp,
       admit: (address: string) => snap.isAllowed(address),
       onTcpClosed: createTcpRefusalLog(log, metrics === undefined ? {} : { count: (reason) => metrics.tcpClosed(reason) }),
     };

@@ -7,6 +7,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dig, parseDig, rdata } from '../helpers/dig.js';
+import { connectTcp } from '../helpers/dns-client.js';
 import { ensureFileLimit } from '../helpers/fd-limit.js';
 import { freePort } from '../helpers/free-port.js';
 import { startHradba, type HradbaProcess } from '../helpers/hradba.js';
@@ -244,14 +245,14 @@ describe('deadlines that trickling bytes do not extend', () => {
 
 describe('the access list checked at accept is the one in force after a reload', () => {
   let hradba: HradbaProcess;
-  const configWith = (allow: string[]): Record<string, unknown> => ({
-    ...testConfig(nsd.port, { access: { allow, action: 'refuse' } }),
+  const configWith = (allow: string[], tcp: Record<string, unknown> = {}): Record<string, unknown> => ({
+    ...testConfig(nsd.port, { access: { allow, action: 'refuse' }, tcp }),
     listen: [`127.0.0.1:${hradba.port}`, ...(hradba.ipv6 ? [`[::1]:${hradba.port}`] : [])],
   });
   const reloads = (): number => hradba.logs().filter((l) => l['event'] === 'reload' && l['ok'] === true).length;
-  const reloadWith = async (allow: string[]): Promise<void> => {
+  const reloadWith = async (allow: string[], tcp: Record<string, unknown> = {}): Promise<void> => {
     const before = reloads();
-    hradba.writeConfig(configWith(allow));
+    hradba.writeConfig(configWith(allow, tcp));
     hradba.kill('SIGHUP');
     await hradba.waitForLog(() => reloads() > before, 10_000);
   };
@@ -277,5 +278,18 @@ describe('the access list checked at accept is the one in force after a reload',
     await reloadWith(['127.0.0.1/32', '::1/128']);
     expect(await tcpFrom('127.0.0.4')).toBeNull();
     expect(await tcpFrom('127.0.0.1')).toBe('NOERROR');
+  });
+
+  it('applies a reloaded tcp.maxConnectionsPerClient to the next connection', async () => {
+    const held = await Promise.all([1, 2, 3].map(() => connectTcp(hradba.port)));
+    try {
+      expect(await tcpFrom('127.0.0.1')).toBe('NOERROR');
+      await reloadWith(['127.0.0.1/32', '::1/128'], { maxConnectionsPerClient: 3 });
+      // Three connections of 127.0.0.1 are open: a fourth is over the reloaded cap.
+      expect(await tcpFrom('127.0.0.1')).toBeNull();
+      expect(held.every((c) => !c.closed)).toBe(true);
+    } finally {
+      for (const c of held) c.close();
+    }
   });
 });
