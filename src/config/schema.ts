@@ -48,7 +48,7 @@ export const DEFAULTS: Omit<Config, 'file'> = deepFreeze({
   maxBadLines: 100,
   workers: 'auto',
   edns: { udpSize: 1232 },
-  tcp: { idleTimeoutMs: 10 * SECOND, maxConnections: 1_000, maxPipelined: 100 },
+  tcp: { idleTimeoutMs: 10 * SECOND, maxConnections: 1_000, maxPipelined: 100, frameTimeoutMs: 3 * SECOND, maxConnectionsPerClient: 100 },
   log: { level: 'info', file: null, queries: false },
   shutdown: { graceMs: 5 * SECOND },
   // Off by default: metrics reveal traffic volumes, so an operator turns them on knowingly; loopback unless told.
@@ -86,6 +86,8 @@ export const LIMITS = {
   idleTimeoutMs: [100, HOUR],
   maxConnections: [1, 100_000],
   maxPipelined: [1, 65_535],
+  frameTimeoutMs: [100, MINUTE],
+  maxConnectionsPerClient: [1, 100_000],
   graceMs: [0, 10 * MINUTE],
   shrinkGuard: [0, 100],
   cacheEntries: [1, 100_000_000],
@@ -104,7 +106,7 @@ const KEYS = {
   list: ['file', 'enabled', 'format', 'match', 'id', 'vendor', 'vendorName', 'basis', 'mandatory', 'mode', 'review'],
   basis: ['authority', 'date', 'title', 'url'],
   edns: ['udpSize'],
-  tcp: ['idleTimeout', 'maxConnections', 'maxPipelined'],
+  tcp: ['idleTimeout', 'maxConnections', 'maxPipelined', 'frameTimeout', 'maxConnectionsPerClient'],
   log: ['level', 'file', 'queries'],
   shutdown: ['grace'],
   admin: ['enabled', 'listen'],
@@ -844,6 +846,8 @@ export function buildConfig(input: SchemaInput): SchemaResult {
     idleTimeoutMs: readDuration(c, tc('idleTimeout'), LIMITS.idleTimeoutMs) ?? d.tcp.idleTimeoutMs,
     maxConnections: readInt(c, tc('maxConnections'), LIMITS.maxConnections) ?? d.tcp.maxConnections,
     maxPipelined: readInt(c, tc('maxPipelined'), LIMITS.maxPipelined) ?? d.tcp.maxPipelined,
+    frameTimeoutMs: readDuration(c, tc('frameTimeout'), LIMITS.frameTimeoutMs) ?? d.tcp.frameTimeoutMs,
+    maxConnectionsPerClient: readInt(c, tc('maxConnectionsPerClient'), LIMITS.maxConnectionsPerClient) ?? d.tcp.maxConnectionsPerClient,
   };
 
   const lg = section(c, top('log'), KEYS.log);

@@ -131,6 +131,10 @@ export interface Config {
     readonly maxConnections: number;
     /** Queries answered concurrently on one connection before reading pauses. */
     readonly maxPipelined: number;
+    /** A frame must arrive whole within this long of its first byte, or the connection is closed. */
+    readonly frameTimeoutMs: number;
+    /** Open connections of one source address at most; beyond it, new ones are closed at accept. */
+    readonly maxConnectionsPerClient: number;
   };
   readonly log: {
     readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';

@@ -5,6 +5,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { HostPort } from '../config/types.js';
+import { TCP_CLOSE_REASONS, type TcpCloseReason } from '../net/tcp-listener.js';
 import type { Transport } from '../net/types.js';
 import type { ListInfo, PolicyEntry } from '../policy/types.js';
 import type { Outcome } from '../server/query-handler.js';
@@ -30,6 +31,8 @@ export interface Metrics {
   inFlightFrom(read: () => number): void;
   /** Date.now() of the last usable upstream answer, or null when none came yet. */
   lastUpstreamAnswerMs(): number | null;
+  /** A TCP connection the listener closed on its own (outside access.allow, over a cap, shed, frame deadline). */
+  tcpClosed(reason: TcpCloseReason): void;
 }
 
 /** Upstream response time buckets, in seconds: a LAN resolver answers in a millisecond, a cold recursion in a second. */
@@ -121,6 +124,16 @@ export function createMetrics(opts: { version: string; defaultMetrics?: boolean 
   const latencyChildren = new WeakMap<HostPort, Histogram.Internal<string>>();
   const errorChildren = new WeakMap<HostPort, Map<UpstreamErrorReason, Counter.Internal>>();
   let lastAnswerMs: number | null = null;
+  const tcpClosed = new Counter({
+    name: 'hradba_tcp_connections_closed_total',
+    help: 'TCP connections closed by hradba itself: access (outside access.allow), client-limit, limit, shed, frame-timeout',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  // Every reason exists from the start (an alert on a rate works before the first), bound once (no label hashing per close).
+  const tcpClosedByReason = new Map<TcpCloseReason, Counter.Internal>();
+  for (const reason of TCP_CLOSE_REASONS) tcpClosedByReason.set(reason, tcpClosed.labels(reason));
+  for (const child of tcpClosedByReason.values()) child.inc(0);
 
   return {
     registry,
@@ -181,5 +194,8 @@ export function createMetrics(opts: { version: string; defaultMetrics?: boolean 
       readInFlight = read;
     },
     lastUpstreamAnswerMs: () => lastAnswerMs,
+    tcpClosed(reason) {
+      tcpClosedByReason.get(reason)?.inc();
+    },
   };
 }

@@ -15,6 +15,7 @@ import type { Policy } from '../policy/policy.js';
 import { InFlight, createQueryHandler } from './query-handler.js';
 import { Reloader } from './reloader.js';
 import { buildSnapshot, type Snapshot, type SnapshotOptions } from './snapshot.js';
+import { createTcpRefusalLog } from './tcp-refusal-log.js';
 
 export interface ServerOptions {
   readonly configFile: string;
@@ -116,7 +117,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const listeners: Listener[] = [];
   try {
-    const listenerOpts = { handler, onError, tcp: snap.config.tcp, reusePort: opts.reusePort === true };
+    const listenerOpts = {
+      handler,
+      onError,
+      tcp: snap.config.tcp,
+      reusePort: opts.reusePort === true,
+      // A TCP connection from outside the access list in force (the reloaded one) is closed at accept; the TCP
+      // limits of a reload apply to the connections accepted after it.
+      tcpLimits: () => snap.config.tcp,
+      admit: (address: string) => snap.isAllowed(address),
+      onTcpClosed: createTcpRefusalLog(log, metrics === undefined ? {} : { count: (reason) => metrics.tcpClosed(reason) }),
+    };
     for (const address of snap.config.listen) {
       for (const kind of ['udp', 'tcp'] as const) listeners.push(await openListener(kind, address, listenerOpts));
     }

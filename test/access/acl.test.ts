@@ -1,6 +1,6 @@
 /** The compiled access check: default ranges, single addresses, IPv4-mapped clients and fail-closed input. */
 import { describe, expect, it } from 'vitest';
-import { compileAcl } from '../../src/access/acl.js';
+import { compileAcl, everyClientRules } from '../../src/access/acl.js';
 import { DEFAULTS } from '../../src/config/schema.js';
 import { HradbaError } from '../../src/errors.js';
 
@@ -68,6 +68,20 @@ describe('compileAcl', () => {
     { allow: ['0.0.0.0/0'], address: '203.0.113.9', allowed: true },
     { allow: ['0.0.0.0/0'], address: '2001:db8::1', allowed: false },
     { allow: ['::/0'], address: '2001:db8::1', allowed: true },
+    // an IPv6 network never admits an IPv4 client, however the socket spells it
+    { allow: ['::/0'], address: '127.0.0.2', allowed: false },
+    { allow: ['::/0'], address: '::ffff:127.0.0.2', allowed: false },
+    { allow: ['::/0'], address: '::ffff:7f00:2', allowed: false },
+    { allow: ['::/0'], address: '0:0:0:0:0:ffff:7f00:2', allowed: false },
+    { allow: ['::/1'], address: '203.0.113.9', allowed: false },
+    { allow: ['::/0'], address: '::1', allowed: true },
+    { allow: ['0.0.0.0/0'], address: '::ffff:203.0.113.9', allowed: true },
+    // a rule written in the IPv4-mapped form is the IPv4 network it spells
+    { allow: ['::ffff:10.0.0.0/104'], address: '10.1.2.3', allowed: true },
+    { allow: ['::ffff:10.0.0.0/104'], address: '::ffff:10.1.2.3', allowed: true },
+    { allow: ['::ffff:10.0.0.0/104'], address: '11.1.2.3', allowed: false },
+    { allow: ['::ffff:10.0.0.1'], address: '10.0.0.1', allowed: true },
+    { allow: ['::ffff:10.0.0.1'], address: '10.0.0.2', allowed: false },
     { allow: ['10.0.0.0/8'], address: '::ffff:10.9.8.7', allowed: true },
     // host bits in a rule are ignored, as in every router's ACL
     { allow: ['10.1.2.3/8'], address: '10.200.0.1', allowed: true },
@@ -80,5 +94,15 @@ describe('compileAcl', () => {
   it.each([['10.0.0.0/33'], ['example.org'], ['']])('throws HRADBA_ERR_CONFIG for the rule %j', (rule) => {
     expect(() => compileAcl(['127.0.0.1', rule])).toThrow(HradbaError);
     expect(() => compileAcl(['127.0.0.1', rule])).toThrow(/^access\.allow\[1\]: /);
+  });
+
+  it('names the rules that admit every client of a family, in any spelling', () => {
+    expect(everyClientRules(['10.0.0.0/8', '::/0', '0.0.0.0/0', '::ffff:0:0/96', '::1/128', '0::/0'])).toEqual([
+      { rule: '::/0', family: 'ipv6' },
+      { rule: '0.0.0.0/0', family: 'ipv4' },
+      { rule: '::ffff:0:0/96', family: 'ipv4' },
+      { rule: '0::/0', family: 'ipv6' },
+    ]);
+    expect(everyClientRules(DEFAULTS.access.allow)).toEqual([]);
   });
 });

@@ -29,14 +29,17 @@ describe('access.action refuse', () => {
     await hradba?.stop();
   });
 
-  it.each([
-    { transport: 'udp', args: [] },
-    { transport: 'tcp', args: ['+tcp'] },
-  ])('answers REFUSED to 127.0.0.2 over $transport', async ({ args }) => {
-    const run = await dig({ port: hradba.port }, ['-b', '127.0.0.2', 'www.example.test', 'A', ...args]);
+  it('answers REFUSED to 127.0.0.2 over udp', async () => {
+    const run = await dig({ port: hradba.port }, ['-b', '127.0.0.2', 'www.example.test', 'A']);
     const a = parseDig(run.stdout);
     expect(a.status, run.stdout + run.stderr).toBe('REFUSED');
     expect(a.answer).toEqual([]);
+  });
+
+  it('closes the TCP connection of 127.0.0.2 at accept: no answer at all', async () => {
+    const run = await dig({ port: hradba.port }, ['-b', '127.0.0.2', 'www.example.test', 'A', '+tcp']);
+    expect(parseDig(run.stdout).status, run.stdout + run.stderr).toBeNull();
+    expect(run.stdout + run.stderr).toMatch(/communications error|connection reset|end of file/);
   });
 
   it('refuses 127.0.0.2 even for a banned name (no sinkhole log for it)', async () => {
@@ -67,6 +70,12 @@ describe('access.action drop', () => {
 
   afterAll(async () => {
     await hradba?.stop();
+  });
+
+  it('closes the TCP connection of 127.0.0.2 at accept', async () => {
+    const run = await dig({ port: hradba.port }, ['-b', '127.0.0.2', 'www.example.test', 'A', '+tcp']);
+    expect(parseDig(run.stdout).status, run.stdout + run.stderr).toBeNull();
+    expect(run.stdout + run.stderr).toMatch(/communications error|connection reset|end of file/);
   });
 
   it('sends 127.0.0.2 nothing (dig times out)', async () => {
