@@ -4,7 +4,7 @@
  * expired answers when every upstream fails (RFC 8767, when enabled). It sits strictly below policy: the query
  * handler only gets here for names the policy in force allows, so a name banned by a reload is never served from here.
  */
-import { checkAnswer, type AnswerLayout } from '../dns/answer-check.js';
+import { checkAnswer, wellFormedPart, type AnswerLayout } from '../dns/answer-check.js';
 import { EDE, OPTION_CODE, RCODE } from '../dns/constants.js';
 import { withoutOption } from '../dns/ecs.js';
 import { appendEde } from '../dns/ede-append.js';
@@ -37,7 +37,7 @@ const MALFORMED: ForwardResult = Object.freeze({ ok: false, reason: 'malformed' 
 function checked(result: ForwardResult, questionEnd: number): ForwardResult {
   if (!result.ok || result.layout !== undefined) return result;
   const layout = checkAnswer(result.answer, questionEnd);
-  return layout === null ? MALFORMED : { ...result, layout };
+  return layout === null ? MALFORMED : { ...result, answer: wellFormedPart(result.answer, layout), layout };
 }
 
 /**

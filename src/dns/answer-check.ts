@@ -18,6 +18,17 @@ export interface AnswerLayout {
   /** Offset of the OPT record (its root owner octet) and just past it; both -1 when there is none. */
   readonly optStart: number;
   readonly optEnd: number;
+  /** Where the last record ends: the message's length, unless bytes follow it (see wellFormedPart). */
+  readonly length: number;
+}
+
+/**
+ * The part of a checked message that is its records: the message itself, or, when bytes follow the last counted record,
+ * the message without them. Such bytes belong to no record, so they are dropped rather than relayed; the message
+ * they follow is sound (resolvers such as Knot Resolver ignore them the same way).
+ */
+export function wellFormedPart(msg: Buffer, layout: AnswerLayout): Buffer {
+  return layout.length === msg.length ? msg : msg.subarray(0, layout.length);
 }
 
 /** TTLs with the top bit set are treated as 0 (RFC 2181 §8). */
@@ -62,8 +73,9 @@ function optionsFit(msg: Buffer, rdata: number, end: number): boolean {
  * the query), and returns its layout, or null when it is malformed: a count larger than the records present, a name
  * that runs past the end, loops or is too long (owners and the names in NS, CNAME, PTR, DNAME, MX and SOA RDATA), an
  * RDLENGTH past the end or not matching the names it holds, an OPT record outside ADDITIONAL, not owned by the root,
- * repeated, of an EDNS version other than 0 (we only ever send 0) or with options that do not fit it, or bytes after
- * the last record. Bounded: every record takes at least 11 octets, so a lying count fails before any allocation.
+ * repeated, of an EDNS version other than 0 (we only ever send 0) or with options that do not fit it. Bytes after
+ * the last record are reported in `length`, not refused (see wellFormedPart). Bounded: every record takes at least
+ * 11 octets, so a lying count fails before any allocation.
  */
 export function checkAnswer(msg: Buffer, questionEnd: number): AnswerLayout | null {
   const len = msg.length;
@@ -102,7 +114,6 @@ export function checkAnswer(msg: Buffer, questionEnd: number): AnswerLayout | nu
     }
     off = end;
   }
-  if (off !== len) return null;
   return {
     offsets: n === total ? offsets : offsets.subarray(0, n),
     ttls: n === total ? ttls : ttls.subarray(0, n),
@@ -110,5 +121,6 @@ export function checkAnswer(msg: Buffer, questionEnd: number): AnswerLayout | nu
     negativeTtl,
     optStart,
     optEnd,
+    length: off,
   };
 }

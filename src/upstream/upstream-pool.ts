@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { PoolStrategy, Upstream } from '../config/types.js';
-import { checkAnswer } from '../dns/answer-check.js';
+import { checkAnswer, wellFormedPart } from '../dns/answer-check.js';
 import { FLAG3_RCODE, RCODE } from '../dns/constants.js';
 import { HradbaError } from '../errors.js';
 import { createDohTransport } from './doh-transport.js';
@@ -225,7 +225,7 @@ export function createUpstreamPool(opts: UpstreamPoolOptions): UpstreamPool {
       }
       answered(attempt.i, rttMs);
       const upstream = transports[attempt.i]!.upstream;
-      const result: ForwardResult = { ok: true, answer: reply, upstream, transport: upstream.transport, layout };
+      const result: ForwardResult = { ok: true, answer: wellFormedPart(reply, layout), upstream, transport: upstream.transport, layout };
       const rcode = reply[3]! & FLAG3_RCODE;
       // SERVFAIL and REFUSED say "this server could not help": another may, and this one is the fallback.
       if (rcode !== RCODE.SERVFAIL && rcode !== RCODE.REFUSED) {

@@ -60,9 +60,10 @@ const SHAPES: Record<string, (query: Buffer) => Buffer> = {
     opt[6] = 255;
     return buildReply(q, { answers: [record(1, 300, A_DATA)], additional: [opt] });
   },
-  // Bytes after the last counted record.
-  trailing: (q) => Buffer.concat([buildReply(q, { answers: [record(1, 300, A_DATA)] }), Buffer.from('trailing garbage')]),
 };
+
+/** A sound answer followed by bytes that belong to no record: relayed and cached without them. */
+const trailing = (q: Buffer): Buffer => Buffer.concat([buildReply(q, { answers: [record(1, 300, A_DATA)] }), Buffer.from('trailing garbage')]);
 
 /** Queries the fake upstream got for names starting with `label`. */
 const callsFor = (fake: FakeUpstream, label: string): number => fake.calls.filter((c) => c.query.length > 13 && firstLabel(c.query) === label).length;
@@ -73,7 +74,7 @@ describe('a malformed upstream answer is never relayed nor cached', () => {
 
   beforeAll(async () => {
     bad = await startFakeUpstream();
-    bad.answer((q) => (q.length > 13 ? (SHAPES[firstLabel(q)] ?? defaultAnswer)(q) : defaultAnswer(q)));
+    bad.answer((q) => (q.length > 13 ? (SHAPES[firstLabel(q)] ?? (firstLabel(q) === 'trailing' ? trailing : defaultAnswer))(q) : defaultAnswer(q)));
     h = await startHradba({ config: testConfig(bad.address.port), lists: { [TEST_LIST]: testvendorList() } });
   }, 30_000);
 
@@ -103,6 +104,19 @@ describe('a malformed upstream answer is never relayed nor cached', () => {
     await dig({ port: h.port }, ['rdlength.bad.test', 'A']);
     const line = await h.waitForLog((l) => l.event === 'upstream-malformed' && l.qname === 'rdlength.bad.test', 3000);
     expect(line.level).toBeDefined();
+  });
+
+  it('bytes after the last record are dropped, the answer before them relayed and cached', async () => {
+    for (const args of [[], ['+noedns']]) {
+      for (let round = 1; round <= 2; round++) {
+        const run = await dig({ port: h.port }, ['trailing.bad.test', 'A', ...args]);
+        const a = parseDig(run.stdout);
+        expect(a.status, a.text).toBe('NOERROR');
+        expect(a.answer).toEqual(['trailing.bad.test. 300 IN A 192.0.2.1']);
+        expect(run.stdout + run.stderr, 'no extra bytes reach the client').not.toMatch(/extra bytes|parser reports|Warning/i);
+      }
+    }
+    expect(callsFor(bad, 'trailing'), 'one query upstream per cache key (EDNS, classic)').toBe(2);
   });
 
   it('a well-formed answer from the same upstream is still relayed', async () => {
