@@ -6,7 +6,7 @@
  */
 import { checkAnswer, wellFormedPart, type AnswerLayout } from '../dns/answer-check.js';
 import { EDE, OPTION_CODE, RCODE } from '../dns/constants.js';
-import { withoutOption } from '../dns/ecs.js';
+import { withoutOptionAt } from '../dns/ecs.js';
 import { appendEde } from '../dns/ede-append.js';
 import { relayAnswer } from '../dns/relay.js';
 import type { ParsedQuery } from '../dns/types.js';
@@ -44,8 +44,8 @@ function checked(result: ForwardResult, questionEnd: number): ForwardResult {
  * `answer` (walked into `layout`) without its COOKIE option (see forward()), and the layout of what is returned: the
  * same pair when there is none. The option sits inside the OPT, so only the OPT's end and records after it move.
  */
-function withoutCookie(answer: Buffer, questionEnd: number, layout: AnswerLayout): { answer: Buffer; layout: AnswerLayout } {
-  const stripped = layout.optStart < 0 ? answer : withoutOption(answer, questionEnd, OPTION_CODE.COOKIE);
+function withoutCookie(answer: Buffer, layout: AnswerLayout): { answer: Buffer; layout: AnswerLayout } {
+  const stripped = layout.optStart < 0 ? answer : withoutOptionAt(answer, layout.optStart, layout.optEnd, OPTION_CODE.COOKIE);
   if (stripped === answer) return { answer, layout };
   const removed = answer.length - stripped.length;
   const { optStart, optEnd } = layout;
@@ -53,7 +53,7 @@ function withoutCookie(answer: Buffer, questionEnd: number, layout: AnswerLayout
   if (offsets.length > 0 && offsets[offsets.length - 1]! > optStart) {
     offsets = offsets.map((o) => (o > optStart ? o - removed : o));
   }
-  return { answer: stripped, layout: { ...layout, offsets, optEnd: optEnd - removed } };
+  return { answer: stripped, layout: { ...layout, offsets, optEnd: optEnd - removed, length: layout.length - removed } };
 }
 
 /** What the stage produced: the client's answer (relayed: client ID, question case, RA) or why there is none. */
@@ -182,14 +182,14 @@ export class CacheStage {
     if (running !== undefined) {
       this.deduplicated++;
       const shared = await running;
-      return shared.ok ? { ...shared, ...withoutCookie(shared.answer, questionEnd, shared.layout!) } : shared;
+      return shared.ok ? { ...shared, ...withoutCookie(shared.answer, shared.layout!) } : shared;
     }
     const cache = this.cache;
     const p = forwarder.forward(query, questionEnd).then((forwarded) => {
       this.pending.delete(key);
       const result = checked(forwarded, questionEnd);
       if (result.ok && cache !== null) {
-        const stored = withoutCookie(result.answer, questionEnd, result.layout!);
+        const stored = withoutCookie(result.answer, result.layout!);
         cache.store(key, stored.answer, questionEnd, stored.layout);
       }
       return result;
