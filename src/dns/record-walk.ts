@@ -10,8 +10,9 @@ export const RR_FIXED_LENGTH = 10;
 /**
  * Offset just past the name that starts at `off`, or -1 when the name is malformed: it runs past the end,
  * uses label type 01 or 10, is longer than 255 octets, or holds a compression pointer that does not point
- * strictly backwards. Pointers are checked but never followed: skipping needs only the bytes in place, and
- * strictly-backward targets cannot form a loop for whoever does follow them.
+ * strictly backwards. Pointers are checked but never followed: skipping needs only the bytes in place. What a
+ * pointer leads to is not checked (a chain can still loop for whoever follows it): checkName does that, once, for
+ * every upstream answer on arrival (see answer-check.ts), so later walks over checked answers may skip.
  */
 export function skipName(msg: Buffer, off: number): number {
   const len = msg.length;
