@@ -31,6 +31,15 @@ export function wellFormedPart(msg: Buffer, layout: AnswerLayout): Buffer {
   return layout.length === msg.length ? msg : msg.subarray(0, layout.length);
 }
 
+/**
+ * Scratch for the walk (it is synchronous, so one pair serves every call): the records' TTL offsets and values are
+ * gathered here, then copied into arrays of the exact size. Sized for the most records a 65,535-octet message holds.
+ * Cutting views out of larger fresh arrays instead costs more than the copy (V8 moves their storage off the heap).
+ */
+const MAX_RECORDS = Math.ceil(65_535 / (RR_FIXED_LENGTH + 1));
+const scratchOffsets = new Uint32Array(MAX_RECORDS);
+const scratchTtls = new Uint32Array(MAX_RECORDS);
+
 /** TTLs with the top bit set are treated as 0 (RFC 2181 §8). */
 function ttlAt(msg: Buffer, off: number): number {
   const v = msg.readUInt32BE(off);
@@ -75,7 +84,7 @@ function optionsFit(msg: Buffer, rdata: number, end: number): boolean {
  * RDLENGTH past the end or not matching the names it holds, an OPT record outside ADDITIONAL, not owned by the root,
  * repeated, of an EDNS version other than 0 (we only ever send 0) or with options that do not fit it. Bytes after
  * the last record are reported in `length`, not refused (see wellFormedPart). Bounded: every record takes at least
- * 11 octets, so a lying count fails before any allocation.
+ * 11 octets, so a lying count fails before the walk starts.
  */
 export function checkAnswer(msg: Buffer, questionEnd: number): AnswerLayout | null {
   const len = msg.length;
@@ -84,8 +93,6 @@ export function checkAnswer(msg: Buffer, questionEnd: number): AnswerLayout | nu
   const ns = (msg[8]! << 8) | msg[9]!;
   const total = an + ns + ((msg[10]! << 8) | msg[11]!);
   if (total * (RR_FIXED_LENGTH + 1) > len - questionEnd) return null;
-  const offsets = new Uint32Array(total);
-  const ttls = new Uint32Array(total);
   let n = 0;
   let answerMin = -1;
   let negativeTtl = -1;
@@ -107,16 +114,22 @@ export function checkAnswer(msg: Buffer, questionEnd: number): AnswerLayout | nu
     } else {
       if (rdataNamesEnd(msg, type, rdata, end) !== end) return null;
       const ttl = ttlAt(msg, fixed + 4);
-      offsets[n] = fixed + 4;
-      ttls[n++] = ttl;
+      scratchOffsets[n] = fixed + 4;
+      scratchTtls[n++] = ttl;
       if (i < an) answerMin = answerMin < 0 ? ttl : Math.min(answerMin, ttl);
       else if (i < an + ns && type === TYPE.SOA && negativeTtl < 0) negativeTtl = Math.min(ttl, ttlAt(msg, end - 4));
     }
     off = end;
   }
+  const offsets = new Uint32Array(n);
+  const ttls = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    offsets[i] = scratchOffsets[i]!;
+    ttls[i] = scratchTtls[i]!;
+  }
   return {
-    offsets: n === total ? offsets : offsets.subarray(0, n),
-    ttls: n === total ? ttls : ttls.subarray(0, n),
+    offsets,
+    ttls,
     answerMin,
     negativeTtl,
     optStart,
