@@ -31,11 +31,19 @@ export interface CacheStageOptions {
   readonly maxNegativeTtlSec?: number;
 }
 
-const MALFORMED: ForwardResult = Object.freeze({ ok: false, reason: 'malformed' });
+type Answered = Extract<ForwardResult, { ok: true }>;
+/** A forwarding's result once its answer is known to be well-formed: it carries the layout of its check. */
+type CheckedResult = Exclude<ForwardResult, { ok: true }> | (Answered & { readonly layout: AnswerLayout });
 
-/** `result` with its answer checked: as it is when it carries its layout, else checked here once; malformed when it fails. */
-function checked(result: ForwardResult, questionEnd: number): ForwardResult {
-  if (!result.ok || result.layout !== undefined) return result;
+const MALFORMED: CheckedResult = Object.freeze({ ok: false, reason: 'malformed' });
+
+function hasLayout(result: Answered): result is Answered & { readonly layout: AnswerLayout } {
+  return result.layout !== undefined;
+}
+
+/** `result` with its answer checked: as it is when it carries its layout (a pool's), else checked here once. */
+function checked(result: ForwardResult, questionEnd: number): CheckedResult {
+  if (!result.ok || hasLayout(result)) return result;
   const layout = checkAnswer(result.answer, questionEnd);
   return layout === null ? MALFORMED : { ...result, answer: wellFormedPart(result.answer, layout), layout };
 }
@@ -68,7 +76,7 @@ function upstreamName(r: ForwardResult): string | null {
 /** One stage per running server; it outlives reloads together with its cache. */
 export class CacheStage {
   /** Forwardings in progress by cache key: later identical queries wait for the first one's answer. */
-  private readonly pending = new Map<string, Promise<ForwardResult>>();
+  private readonly pending = new Map<string, Promise<CheckedResult>>();
   /** Queries that joined another's forwarding instead of going upstream themselves. */
   deduplicated = 0;
 
@@ -139,7 +147,7 @@ export class CacheStage {
       }
     }
     if (!result.ok) return { ok: false, reason: result.reason, upstream: null };
-    const layout = result.layout!;
+    const layout = result.layout;
     const answer = relayAnswer(result.answer, msg, q, layout);
     if (answer === null) return { ok: false, reason: 'malformed', upstream: upstreamName(result) };
     this.capTtls(answer, result.answer, layout);
@@ -175,21 +183,21 @@ export class CacheStage {
    * that went upstream gets the answer with its COOKIE option: the client cookie in it is that query's, and a client
    * must drop a response carrying another's (RFC 7873 §5.3), so the cache and the queries that joined get it without.
    */
-  private async forward(key: string | null, forwarder: Forwarder, clientQuery: Buffer, questionEnd: number): Promise<ForwardResult> {
+  private async forward(key: string | null, forwarder: Forwarder, clientQuery: Buffer, questionEnd: number): Promise<CheckedResult> {
     const query = withRecursionDesired(clientQuery);
     if (key === null) return checked(await forwarder.forward(query, questionEnd), questionEnd);
     const running = this.pending.get(key);
     if (running !== undefined) {
       this.deduplicated++;
       const shared = await running;
-      return shared.ok ? { ...shared, ...withoutCookie(shared.answer, shared.layout!) } : shared;
+      return shared.ok ? { ...shared, ...withoutCookie(shared.answer, shared.layout) } : shared;
     }
     const cache = this.cache;
     const p = forwarder.forward(query, questionEnd).then((forwarded) => {
       this.pending.delete(key);
       const result = checked(forwarded, questionEnd);
       if (result.ok && cache !== null) {
-        const stored = withoutCookie(result.answer, result.layout!);
+        const stored = withoutCookie(result.answer, result.layout);
         cache.store(key, stored.answer, questionEnd, stored.layout);
       }
       return result;
