@@ -67,7 +67,7 @@ function withoutCookie(answer: Buffer, layout: AnswerLayout): { answer: Buffer; 
 /** What the stage produced: the client's answer (relayed: client ID, question case, RA) or why there is none. */
 export type StageResult =
   | { readonly ok: true; readonly answer: Buffer; readonly source: 'cache' | 'upstream' | 'stale'; readonly upstream: string | null }
-  | { readonly ok: false; readonly reason: ForwardFailure | 'malformed'; readonly upstream: string | null };
+  | { readonly ok: false; readonly reason: ForwardFailure; readonly upstream: string | null };
 
 function upstreamName(r: ForwardResult): string | null {
   return r.ok ? ('url' in r.upstream && typeof r.upstream.url === 'string' ? r.upstream.url : `${r.upstream.host}:${r.upstream.port}`) : null;
