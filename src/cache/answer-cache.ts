@@ -1,4 +1,5 @@
 /** The answer cache: upstream answers as raw messages with their TTL offsets, bounded by entries and bytes, least recently used out first. */
+import type { AnswerLayout } from '../dns/answer-check.js';
 import { relayAnswer } from '../dns/relay.js';
 import type { ParsedQuery } from '../dns/types.js';
 import { readAnswerTtls } from './answer-ttl.js';
@@ -25,6 +26,9 @@ export interface CacheEntry {
   readonly msg: Buffer;
   readonly offsets: Uint32Array;
   readonly ttls: Uint32Array;
+  /** Where `msg`'s OPT record is (-1: none), from its check on arrival: the relay need not walk to find it. */
+  readonly optStart: number;
+  readonly optEnd: number;
   readonly storedAt: number;
   /** Clamped lifetime in seconds. */
   readonly ttl: number;
@@ -95,9 +99,12 @@ export class AnswerCache {
     return Math.max(0, Math.floor((entry.expiresAt - this.now()) / 1000));
   }
 
-  /** Stores an upstream answer when it is cacheable (see readAnswerTtls); returns whether it was stored. */
-  store(key: string, answer: Buffer, questionEnd: number): boolean {
-    const read = readAnswerTtls(answer, questionEnd);
+  /**
+   * Stores an upstream answer when it is cacheable (see readAnswerTtls); returns whether it was stored. `layout` is
+   * the answer's check on arrival; without one (tests), the answer is checked here.
+   */
+  store(key: string, answer: Buffer, questionEnd: number, layout?: AnswerLayout | null): boolean {
+    const read = readAnswerTtls(answer, questionEnd, layout);
     if (read === null) return false;
     const { minTtlSec, maxTtlSec, maxNegativeTtlSec } = this.opts;
     const max = read.negative ? Math.min(maxTtlSec, maxNegativeTtlSec) : maxTtlSec;
@@ -113,6 +120,8 @@ export class AnswerCache {
       msg: Buffer.from(answer),
       offsets: read.offsets,
       ttls: read.ttls,
+      optStart: read.optStart,
+      optEnd: read.optEnd,
       storedAt,
       ttl,
       expiresAt: storedAt + ttl * 1000,
@@ -140,7 +149,7 @@ export class AnswerCache {
    */
   answer(entry: CacheEntry, msg: Buffer, q: ParsedQuery, staleTtlSec?: number): Buffer | null {
     const elapsed = Math.floor((this.now() - entry.storedAt) / 1000);
-    const out = relayAnswer(entry.msg, msg, q);
+    const out = relayAnswer(entry.msg, msg, q, entry);
     if (out === null) return null;
     if (out.length === entry.msg.length) {
       writeTtls(out, entry, this.opts.minTtlSec, elapsed, staleTtlSec);
@@ -149,7 +158,7 @@ export class AnswerCache {
     // The relay removed an OPT record, which moved the TTL offsets: rewrite on a copy of the stored form first.
     const copy = Buffer.from(entry.msg);
     writeTtls(copy, entry, this.opts.minTtlSec, elapsed, staleTtlSec);
-    return relayAnswer(copy, msg, q);
+    return relayAnswer(copy, msg, q, entry);
   }
 
   /** Empties the cache; returns how many entries were dropped. */

@@ -1,6 +1,6 @@
-/** Reading an upstream answer once at store time: is it cacheable, for how long, and where are its TTL fields. */
-import { FLAG2_QR, FLAG2_TC, FLAG3_RCODE, HEADER_SIZE, RCODE, TYPE } from '../dns/constants.js';
-import { RR_FIXED_LENGTH, skipName } from '../dns/record-walk.js';
+/** Deciding at store time, from the answer's one walk, whether an upstream answer is cacheable and for how long. */
+import { checkAnswer, type AnswerLayout } from '../dns/answer-check.js';
+import { FLAG2_QR, FLAG2_TC, FLAG3_RCODE, HEADER_SIZE, RCODE } from '../dns/constants.js';
 
 /** What the cache needs of an answer: the offsets of every TTL field (OPT excluded), their values, and its lifetime. */
 export interface AnswerTtls {
@@ -12,61 +12,26 @@ export interface AnswerTtls {
   readonly lifetime: number;
   /** NXDOMAIN or NODATA. */
   readonly negative: boolean;
-}
-
-/** TTLs with the top bit set are treated as 0 (RFC 2181 §8). */
-function ttlAt(msg: Buffer, off: number): number {
-  const v = msg.readUInt32BE(off);
-  return v > 0x7fffffff ? 0 : v;
+  /** Where the OPT record is and ends (-1 when none), as the relay needs it. */
+  readonly optStart: number;
+  readonly optEnd: number;
 }
 
 /**
- * Walks every record of `msg` (an upstream answer whose question ends at `questionEnd`) and returns its TTLs, or
- * null when it must not be cached: not a response, truncated, an RCODE other than NOERROR/NXDOMAIN (SERVFAIL is
- * never cached), malformed, or negative without an SOA to bound the negative TTL (RFC 2308 §5).
+ * The TTLs of `msg` (an upstream answer whose question ends at `questionEnd`, walked into `layout`), or null when it
+ * must not be cached: malformed (no layout), not a response, truncated, an RCODE other than NOERROR/NXDOMAIN
+ * (SERVFAIL is never cached), or negative without an SOA to bound the negative TTL (RFC 2308 §5). The layout is
+ * walked here only when the caller has none (tests); the forwarding path hands over the one it walked on arrival.
  */
-export function readAnswerTtls(msg: Buffer, questionEnd: number): AnswerTtls | null {
-  const len = msg.length;
-  if (len < HEADER_SIZE || questionEnd > len) return null;
+export function readAnswerTtls(msg: Buffer, questionEnd: number, given?: AnswerLayout | null): AnswerTtls | null {
+  const layout = given === undefined ? checkAnswer(msg, questionEnd) : given;
+  if (layout === null || msg.length < HEADER_SIZE) return null;
   if ((msg[2]! & FLAG2_QR) === 0 || (msg[2]! & FLAG2_TC) !== 0) return null;
   const rcode = msg[3]! & FLAG3_RCODE;
   if (rcode !== RCODE.NOERROR && rcode !== RCODE.NXDOMAIN) return null;
-  if (msg[4] !== 0 || msg[5] !== 1) return null;
   const an = (msg[6]! << 8) | msg[7]!;
-  const ns = (msg[8]! << 8) | msg[9]!;
-  const ar = (msg[10]! << 8) | msg[11]!;
-  const total = an + ns + ar;
-  const offsets: number[] = [];
-  const ttls: number[] = [];
-  let answerMin = Infinity;
-  let negativeTtl = -1;
-  let off = questionEnd;
-  // Every record takes at least 11 octets, so a lying count fails at the end of the message.
-  for (let i = 0; i < total; i++) {
-    const fixed = skipName(msg, off);
-    if (fixed < 0 || fixed + RR_FIXED_LENGTH > len) return null;
-    const rdlength = (msg[fixed + 8]! << 8) | msg[fixed + 9]!;
-    const end = fixed + RR_FIXED_LENGTH + rdlength;
-    if (end > len) return null;
-    const type = (msg[fixed]! << 8) | msg[fixed + 1]!;
-    if (type !== TYPE.OPT) {
-      const ttl = ttlAt(msg, fixed + 4);
-      offsets.push(fixed + 4);
-      ttls.push(ttl);
-      if (i < an) answerMin = Math.min(answerMin, ttl);
-      else if (i < an + ns && type === TYPE.SOA && rdlength >= 20 && negativeTtl < 0) {
-        // RFC 2308 §5: the negative TTL is the smaller of the SOA's own TTL and its MINIMUM field.
-        negativeTtl = Math.min(ttl, ttlAt(msg, end - 4));
-      }
-    }
-    off = end;
-  }
   const negative = rcode === RCODE.NXDOMAIN || an === 0;
-  if (negative && negativeTtl < 0) return null;
-  return {
-    offsets: Uint32Array.from(offsets),
-    ttls: Uint32Array.from(ttls),
-    lifetime: negative ? negativeTtl : answerMin,
-    negative,
-  };
+  if (negative && layout.negativeTtl < 0) return null;
+  const { offsets, ttls, optStart, optEnd } = layout;
+  return { offsets, ttls, lifetime: negative ? layout.negativeTtl : layout.answerMin, negative, optStart, optEnd };
 }

@@ -4,11 +4,13 @@
  * expired answers when every upstream fails (RFC 8767, when enabled). It sits strictly below policy: the query
  * handler only gets here for names the policy in force allows, so a name banned by a reload is never served from here.
  */
+import { checkAnswer, wellFormedPart, type AnswerLayout } from '../dns/answer-check.js';
 import { EDE, OPTION_CODE, RCODE } from '../dns/constants.js';
-import { withoutOption } from '../dns/ecs.js';
+import { withoutOptionAt } from '../dns/ecs.js';
 import { appendEde } from '../dns/ede-append.js';
 import { relayAnswer } from '../dns/relay.js';
 import type { ParsedQuery } from '../dns/types.js';
+import { withRecursionDesired } from '../dns/upstream-query.js';
 import type { ForwardFailure, ForwardResult, Forwarder } from '../upstream/types.js';
 import { AnswerCache, type CacheEntry } from './answer-cache.js';
 import { cacheKey } from './cache-key.js';
@@ -21,12 +23,51 @@ const PREFETCH_MIN_TTL_SEC = 10;
 export interface CacheStageOptions {
   readonly serveStale: boolean;
   readonly prefetch: boolean;
+  /**
+   * `cache.maxTtl` and `cache.maxNegativeTtl` in seconds: no TTL relayed from an upstream exceeds them, on the first
+   * answer as on those from the cache. Absent: the cache's own bounds (none without a cache).
+   */
+  readonly maxTtlSec?: number;
+  readonly maxNegativeTtlSec?: number;
+}
+
+type Answered = Extract<ForwardResult, { ok: true }>;
+/** A forwarding's result once its answer is known to be well-formed: it carries the layout of its check. */
+type CheckedResult = Exclude<ForwardResult, { ok: true }> | (Answered & { readonly layout: AnswerLayout });
+
+const MALFORMED: CheckedResult = Object.freeze({ ok: false, reason: 'malformed' });
+
+function hasLayout(result: Answered): result is Answered & { readonly layout: AnswerLayout } {
+  return result.layout !== undefined;
+}
+
+/** `result` with its answer checked: as it is when it carries its layout (a pool's), else checked here once. */
+function checked(result: ForwardResult, questionEnd: number): CheckedResult {
+  if (!result.ok || hasLayout(result)) return result;
+  const layout = checkAnswer(result.answer, questionEnd);
+  return layout === null ? MALFORMED : { ...result, answer: wellFormedPart(result.answer, layout), layout };
+}
+
+/**
+ * `answer` (walked into `layout`) without its COOKIE option (see forward()), and the layout of what is returned: the
+ * same pair when there is none. The option sits inside the OPT, so only the OPT's end and records after it move.
+ */
+function withoutCookie(answer: Buffer, layout: AnswerLayout): { answer: Buffer; layout: AnswerLayout } {
+  const stripped = layout.optStart < 0 ? answer : withoutOptionAt(answer, layout.optStart, layout.optEnd, OPTION_CODE.COOKIE);
+  if (stripped === answer) return { answer, layout };
+  const removed = answer.length - stripped.length;
+  const { optStart, optEnd } = layout;
+  let { offsets } = layout;
+  if (offsets.length > 0 && offsets[offsets.length - 1]! > optStart) {
+    offsets = offsets.map((o) => (o > optStart ? o - removed : o));
+  }
+  return { answer: stripped, layout: { ...layout, offsets, optEnd: optEnd - removed, length: layout.length - removed } };
 }
 
 /** What the stage produced: the client's answer (relayed: client ID, question case, RA) or why there is none. */
 export type StageResult =
   | { readonly ok: true; readonly answer: Buffer; readonly source: 'cache' | 'upstream' | 'stale'; readonly upstream: string | null }
-  | { readonly ok: false; readonly reason: ForwardFailure | 'malformed'; readonly upstream: string | null };
+  | { readonly ok: false; readonly reason: ForwardFailure; readonly upstream: string | null };
 
 function upstreamName(r: ForwardResult): string | null {
   return r.ok ? ('url' in r.upstream && typeof r.upstream.url === 'string' ? r.upstream.url : `${r.upstream.host}:${r.upstream.port}`) : null;
@@ -35,7 +76,7 @@ function upstreamName(r: ForwardResult): string | null {
 /** One stage per running server; it outlives reloads together with its cache. */
 export class CacheStage {
   /** Forwardings in progress by cache key: later identical queries wait for the first one's answer. */
-  private readonly pending = new Map<string, Promise<ForwardResult>>();
+  private readonly pending = new Map<string, Promise<CheckedResult>>();
   /** Queries that joined another's forwarding instead of going upstream themselves. */
   deduplicated = 0;
 
@@ -106,9 +147,30 @@ export class CacheStage {
       }
     }
     if (!result.ok) return { ok: false, reason: result.reason, upstream: null };
-    const answer = relayAnswer(result.answer, msg, q);
-    if (answer !== null) return { ok: true, answer, source: 'upstream', upstream: upstreamName(result) };
-    return { ok: false, reason: 'malformed', upstream: upstreamName(result) };
+    const layout = result.layout;
+    const answer = relayAnswer(result.answer, msg, q, layout);
+    if (answer === null) return { ok: false, reason: 'malformed', upstream: upstreamName(result) };
+    this.capTtls(answer, result.answer, layout);
+    return { ok: true, answer, source: 'upstream', upstream: upstreamName(result) };
+  }
+
+  /**
+   * Lowers, in the client's copy `out` of `answer`, every TTL above `cache.maxTtl` (`cache.maxNegativeTtl` for a
+   * negative answer) to that bound, and a TTL with the top bit set to 0 (RFC 2181 §8), so the first answer never says
+   * more than the cache would. `out` may lack the OPT record of `answer` (classic client): records after it moved up.
+   */
+  private capTtls(out: Buffer, answer: Buffer, layout: AnswerLayout): void {
+    const maxTtl = this.opts.maxTtlSec ?? this.cache?.opts.maxTtlSec;
+    if (maxTtl === undefined) return;
+    const maxNegative = this.opts.maxNegativeTtlSec ?? this.cache?.opts.maxNegativeTtlSec ?? maxTtl;
+    const negative = (answer[3]! & 0x0f) === RCODE.NXDOMAIN || ((answer[6]! << 8) | answer[7]!) === 0;
+    const cap = negative ? Math.min(maxTtl, maxNegative) : maxTtl;
+    const { offsets, ttls, optStart, optEnd } = layout;
+    const shift = out.length === answer.length ? 0 : optEnd - optStart;
+    for (let i = 0; i < offsets.length; i++) {
+      const at = offsets[i]!;
+      if (answer.readUInt32BE(at) > cap) out.writeUInt32BE(Math.min(ttls[i]!, cap), shift !== 0 && at > optStart ? at - shift : at);
+    }
   }
 
   /** Empties the cache (SIGUSR1); returns the number of entries dropped. */
@@ -121,18 +183,23 @@ export class CacheStage {
    * that went upstream gets the answer with its COOKIE option: the client cookie in it is that query's, and a client
    * must drop a response carrying another's (RFC 7873 §5.3), so the cache and the queries that joined get it without.
    */
-  private async forward(key: string | null, forwarder: Forwarder, query: Buffer, questionEnd: number): Promise<ForwardResult> {
-    if (key === null) return forwarder.forward(query, questionEnd);
+  private async forward(key: string | null, forwarder: Forwarder, clientQuery: Buffer, questionEnd: number): Promise<CheckedResult> {
+    const query = withRecursionDesired(clientQuery);
+    if (key === null) return checked(await forwarder.forward(query, questionEnd), questionEnd);
     const running = this.pending.get(key);
     if (running !== undefined) {
       this.deduplicated++;
       const shared = await running;
-      return shared.ok ? { ...shared, answer: withoutOption(shared.answer, questionEnd, OPTION_CODE.COOKIE) } : shared;
+      return shared.ok ? { ...shared, ...withoutCookie(shared.answer, shared.layout) } : shared;
     }
     const cache = this.cache;
-    const p = forwarder.forward(query, questionEnd).then((result) => {
+    const p = forwarder.forward(query, questionEnd).then((forwarded) => {
       this.pending.delete(key);
-      if (result.ok && cache !== null) cache.store(key, withoutOption(result.answer, questionEnd, OPTION_CODE.COOKIE), questionEnd);
+      const result = checked(forwarded, questionEnd);
+      if (result.ok && cache !== null) {
+        const stored = withoutCookie(result.answer, result.layout);
+        cache.store(key, stored.answer, questionEnd, stored.layout);
+      }
       return result;
     });
     this.pending.set(key, p);

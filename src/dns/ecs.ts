@@ -22,6 +22,14 @@ export function withoutOption(msg: Buffer, questionEnd: number, code: number): B
   return opt === null ? msg : stripOptions(msg, opt.fixed, opt.rdStart, opt.end, code);
 }
 
+/**
+ * Like withoutOption, for a message whose one OPT record, owned by the root, is known to lie at [optStart, optEnd)
+ * (see AnswerLayout): no walk to find it.
+ */
+export function withoutOptionAt(msg: Buffer, optStart: number, optEnd: number, code: number): Buffer {
+  return stripOptions(msg, optStart + 1, optStart + 11, optEnd, code);
+}
+
 function stripOptions(msg: Buffer, fixed: number, rdStart: number, end: number, strip: number): Buffer {
   const keep: [number, number][] = [];
   let removed = 0;

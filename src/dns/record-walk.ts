@@ -10,8 +10,9 @@ export const RR_FIXED_LENGTH = 10;
 /**
  * Offset just past the name that starts at `off`, or -1 when the name is malformed: it runs past the end,
  * uses label type 01 or 10, is longer than 255 octets, or holds a compression pointer that does not point
- * strictly backwards. Pointers are checked but never followed: skipping needs only the bytes in place, and
- * strictly-backward targets cannot form a loop for whoever does follow them.
+ * strictly backwards. Pointers are checked but never followed: skipping needs only the bytes in place. What a
+ * pointer leads to is not checked (a chain can still loop for whoever follows it): checkName does that, once, for
+ * every upstream answer on arrival (see answer-check.ts), so later walks over checked answers may skip.
  */
 export function skipName(msg: Buffer, off: number): number {
   const len = msg.length;
@@ -81,4 +82,44 @@ export function findOpt(msg: Buffer, questionEnd: number): OptPosition | null {
     off = end;
   }
   return null;
+}
+
+/**
+ * Compression pointers followed per name at most while checking it: a name has at most 127 labels, so a longer
+ * chain holds pointers to pointers, which no encoder writes.
+ */
+const MAX_NAME_POINTERS = 127;
+
+/**
+ * Like skipName, but checks the whole name as a decoder would read it, following compression pointers: each pointer
+ * must point strictly before the labels read so far (so no chain of pointers can loop, however it is built), the
+ * name as decoded must fit 255 octets, and every label must lie inside the message. Returns the offset just past
+ * the name's bytes in place (past its first pointer, if any), or -1.
+ */
+export function checkName(msg: Buffer, off: number): number {
+  const len = msg.length;
+  let wire = 1;
+  let end = -1;
+  let before = off;
+  let jumps = 0;
+  // Labels move forward and are capped by `wire`; pointers move strictly backwards and are capped by count.
+  for (;;) {
+    if (off >= len) return -1;
+    const l = msg[off]!;
+    if (l === 0) return end < 0 ? off + 1 : end;
+    const kind = l & 0xc0;
+    if (kind === 0xc0) {
+      if (off + 1 >= len || ++jumps > MAX_NAME_POINTERS) return -1;
+      const target = ((l & 0x3f) << 8) | msg[off + 1]!;
+      if (target >= before) return -1;
+      if (end < 0) end = off + 2;
+      before = target;
+      off = target;
+      continue;
+    }
+    if (kind !== 0) return -1;
+    wire += l + 1;
+    if (wire > MAX_NAME_WIRE) return -1;
+    off += l + 1;
+  }
 }

@@ -1,17 +1,25 @@
-/** Turning an upstream answer into the client's answer, byte for byte except the ID, RA/AA, the question's case and (for non-EDNS clients) the OPT. */
+/** Turning an upstream answer into the client's answer, byte for byte except the ID, the RD/CD/RA/AA flags, the question's case and (for non-EDNS clients) the OPT. */
 
-import { FLAG2_AA, FLAG2_QR, FLAG3_RA, HEADER_SIZE, TYPE } from './constants.js';
+import { FLAG2_AA, FLAG2_QR, FLAG2_RD, FLAG3_CD, FLAG3_RA, HEADER_SIZE, TYPE } from './constants.js';
 import { RR_FIXED_LENGTH, additionalStart, skipName } from './record-walk.js';
 import { sameQuestion } from './same-question.js';
 import type { ParsedQuery } from './types.js';
 
+/** Where the one OPT record of a checked answer sits (see AnswerLayout): its start and end, both -1 when it has none. */
+export interface OptPlace {
+  readonly optStart: number;
+  readonly optEnd: number;
+}
+
 /**
- * The client's answer made from an upstream answer: client ID, RA set and AA cleared, the client's question
- * bytes (restoring its case), and, when the client sent no OPT, the upstream's OPT records removed (RFC 6891 §7) with ARCOUNT
+ * The client's answer made from an upstream answer: the client's ID, RD and CD (RFC 4035 §3.2.2: CD is copied from
+ * the query; the upstream was always asked with RD set), RA set and AA cleared, the client's question bytes (restoring
+ * its case), and, when the client sent no OPT, the upstream's OPT records removed (RFC 6891 §7) with ARCOUNT
  * adjusted. Everything else is copied untouched. Null when the upstream message is unusable: too short,
- * not a response, not exactly the client's question, or (when records must be walked) malformed.
+ * not a response, not exactly the client's question, or (when records must be walked) malformed. `opt`, from the
+ * answer's check on arrival, saves walking the records again to find the OPT.
  */
-export function relayAnswer(upstream: Buffer, msg: Buffer, q: ParsedQuery): Buffer | null {
+export function relayAnswer(upstream: Buffer, msg: Buffer, q: ParsedQuery, opt?: OptPlace): Buffer | null {
   const questionEnd = q.questionEnd;
   const len = upstream.length;
   if (len < questionEnd || len < HEADER_SIZE) return null;
@@ -22,7 +30,7 @@ export function relayAnswer(upstream: Buffer, msg: Buffer, q: ParsedQuery): Buff
   const arcount = (upstream[10]! << 8) | upstream[11]!;
   let out: Buffer;
   if (q.edns === null && arcount > 0) {
-    const stripped = withoutOpt(upstream, questionEnd, arcount);
+    const stripped = opt === undefined ? withoutOpt(upstream, questionEnd, arcount) : withoutOptAt(upstream, opt, arcount);
     if (stripped === null) return null;
     out = stripped;
   } else {
@@ -31,10 +39,28 @@ export function relayAnswer(upstream: Buffer, msg: Buffer, q: ParsedQuery): Buff
   }
   out[0] = msg[0]!;
   out[1] = msg[1]!;
-  // We are the client's recursive resolver, not the zone's authority: RA on, AA off, whatever the upstream was.
-  out[2] = out[2]! & ~FLAG2_AA;
-  out[3] = out[3]! | FLAG3_RA;
+  // We are the client's recursive resolver, not the zone's authority: RA on, AA off, whatever the upstream was;
+  // RD and CD are the client's, as in every answer we write ourselves.
+  out[2] = (out[2]! & ~(FLAG2_AA | FLAG2_RD)) | (msg[2]! & FLAG2_RD);
+  out[3] = (out[3]! & ~FLAG3_CD) | (msg[3]! & FLAG3_CD) | FLAG3_RA;
   msg.copy(out, HEADER_SIZE, HEADER_SIZE, questionEnd);
+  return out;
+}
+
+/** A copy of `upstream` without the OPT record at `opt` (already checked: the only one), ARCOUNT lowered. */
+function withoutOptAt(upstream: Buffer, opt: OptPlace, arcount: number): Buffer {
+  const { optStart, optEnd } = opt;
+  const len = upstream.length;
+  if (optStart < 0) {
+    const out = Buffer.allocUnsafe(len);
+    upstream.copy(out);
+    return out;
+  }
+  const out = Buffer.allocUnsafe(len - (optEnd - optStart));
+  upstream.copy(out, 0, 0, optStart);
+  upstream.copy(out, optStart, optEnd, len);
+  out[10] = (arcount - 1) >>> 8;
+  out[11] = (arcount - 1) & 0xff;
   return out;
 }
 

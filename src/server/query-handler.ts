@@ -146,7 +146,7 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
         udpSize,
         ede: {
           code: EDE.NO_REACHABLE_AUTHORITY,
-          text: result.reason === 'all-down' ? 'every upstream is down' : 'no upstream answered in time',
+          text: result.reason === 'all-down' ? 'every upstream is down' : result.reason === 'malformed' ? 'upstream answers were malformed' : 'no upstream answered in time',
         },
       });
     } catch (err) {

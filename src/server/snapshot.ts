@@ -93,7 +93,7 @@ function makeStage(config: Config): CacheStage {
         staleKeepSec: c.serveStale ? c.staleMaxAgeSec : 0,
       })
     : null;
-  return new CacheStage(cache, { serveStale: c.serveStale, prefetch: c.prefetch });
+  return new CacheStage(cache, { serveStale: c.serveStale, prefetch: c.prefetch, maxTtlSec: c.maxTtlSec, maxNegativeTtlSec: c.maxNegativeTtlSec });
 }
 
 /**

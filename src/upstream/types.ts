@@ -1,5 +1,6 @@
 /** The forwarder's contract: what the server hands it, what it gets back, and the counters it keeps. */
 import type { HostPort } from '../config/types.js';
+import type { AnswerLayout } from '../dns/answer-check.js';
 
 /** How the forwarder is set up; the first four come straight from `Config.upstreams` and `Config.forward`. */
 export interface ForwarderOptions {
@@ -39,14 +40,23 @@ export type ForwardFailure =
   /** The query or its questionEnd cannot be forwarded (too short, question out of bounds). */
   | 'bad-query'
   /** Every upstream of the set is marked down (or at its in-flight bound): answered at once, without waiting. */
-  | 'all-down';
+  | 'all-down'
+  /** The upstreams that answered sent only malformed messages (see checkAnswer), none of which may be relayed. */
+  | 'malformed';
 
 /**
  * The outcome of one forwarding. `answer` is the upstream's message exactly as received (with the ID we chose,
- * not the client's): the caller rewrites ID and question case when it relays.
+ * not the client's): the caller rewrites ID and question case when it relays. `layout`: the answer's check on
+ * arrival (an upstream pool's answers always carry it; a bare forwarder's are checked by whoever relays them).
  */
 export type ForwardResult =
-  | { readonly ok: true; readonly answer: Buffer; readonly upstream: HostPort; readonly transport: 'udp' | 'tcp' | 'tls' | 'https' }
+  | {
+      readonly ok: true;
+      readonly answer: Buffer;
+      readonly upstream: HostPort;
+      readonly transport: 'udp' | 'tcp' | 'tls' | 'https';
+      readonly layout?: AnswerLayout;
+    }
   | { readonly ok: false; readonly reason: ForwardFailure };
 
 /** Running totals, for metrics and tests. */

@@ -6,6 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { PoolStrategy, Upstream } from '../config/types.js';
+import { checkAnswer, wellFormedPart } from '../dns/answer-check.js';
 import { FLAG3_RCODE, RCODE } from '../dns/constants.js';
 import { HradbaError } from '../errors.js';
 import { createDohTransport } from './doh-transport.js';
@@ -45,6 +46,7 @@ export interface UpstreamPool extends CancellableForwarder {
 const CLOSED: ForwardResult = Object.freeze({ ok: false, reason: 'closed' });
 const TIMEOUT: ForwardResult = Object.freeze({ ok: false, reason: 'timeout' });
 const ALL_DOWN: ForwardResult = Object.freeze({ ok: false, reason: 'all-down' });
+const MALFORMED: ForwardResult = Object.freeze({ ok: false, reason: 'malformed' });
 
 /** The probe: `. NS` with RD. Any well-formed reply, whatever its RCODE, shows the upstream is answering. */
 const PROBE = Buffer.from([0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1]);
@@ -155,6 +157,8 @@ export function createUpstreamPool(opts: UpstreamPoolOptions): UpstreamPool {
     private timer: NodeJS.Timeout | null = null;
     private readonly deadlineTimer: NodeJS.Timeout;
     private fallback: ForwardResult | null = null;
+    /** An upstream answered with a malformed message: the reason given when no other answers. */
+    private malformed = false;
     private done = false;
     private open = 0;
 
@@ -205,7 +209,10 @@ export function createUpstreamPool(opts: UpstreamPoolOptions): UpstreamPool {
     private settled(attempt: { i: number; counted: boolean }, reply: Buffer | null, rttMs: number): void {
       this.open--;
       if (this.done) return;
-      if (reply === null) {
+      // The answer's one walk: a malformed answer is a failed attempt, never relayed nor cached (the layout goes along).
+      const layout = reply === null ? null : checkAnswer(reply, this.questionEnd);
+      if (reply === null || layout === null) {
+        if (reply !== null) this.malformed = true;
         if (!attempt.counted) {
           attempt.counted = true;
           opts.observer?.failed(transports[attempt.i]!.upstream, 'error');
@@ -218,7 +225,7 @@ export function createUpstreamPool(opts: UpstreamPoolOptions): UpstreamPool {
       }
       answered(attempt.i, rttMs);
       const upstream = transports[attempt.i]!.upstream;
-      const result: ForwardResult = { ok: true, answer: reply, upstream, transport: upstream.transport };
+      const result: ForwardResult = { ok: true, answer: wellFormedPart(reply, layout), upstream, transport: upstream.transport, layout };
       const rcode = reply[3]! & FLAG3_RCODE;
       // SERVFAIL and REFUSED say "this server could not help": another may, and this one is the fallback.
       if (rcode !== RCODE.SERVFAIL && rcode !== RCODE.REFUSED) {
@@ -234,6 +241,7 @@ export function createUpstreamPool(opts: UpstreamPoolOptions): UpstreamPool {
     giveUp(): void {
       if (this.done) return;
       if (this.fallback !== null) return this.finish(this.fallback);
+      if (this.malformed) return this.finish(MALFORMED);
       stats.timeouts++;
       this.finish(TIMEOUT);
     }

@@ -1,4 +1,5 @@
 /** The cache stage with a scripted forwarder: hits, sharing of identical queries in flight, serve-stale, prefetch, bypass. */
+import dns2 from 'dns2';
 import { describe, expect, it } from 'vitest';
 import { AnswerCache } from '../../src/cache/answer-cache.js';
 import { CacheStage } from '../../src/cache/cache-stage.js';
@@ -41,6 +42,9 @@ function scripted() {
     },
     failAll(): void {
       for (const resolve of waiting.splice(0)) resolve({ ok: false, reason: 'timeout' });
+    },
+    resolveWith(result: ForwardResult): void {
+      for (const resolve of waiting.splice(0)) resolve(result);
     },
   };
 }
@@ -197,3 +201,68 @@ describe('CacheStage', () => {
     await third;
   });
 });
+
+describe('CacheStage: the answer checked on arrival', () => {
+  /** An answer whose COOKIE-carrying OPT is followed by another record, so stripping the cookie moves that TTL. */
+  function withRecordAfterOpt(query: Buffer, ttl: number): Buffer {
+    const cookie = { code: 10, data: Buffer.alloc(24, 0xab) };
+    return buildReply(query, { answers: [record(1, ttl, Buffer.from([192, 0, 2, 1]))], additional: [optRecord(1232, [cookie]), record(1, ttl, Buffer.from([192, 0, 2, 2]))] });
+  }
+  const ttlsOf = (msg: Buffer): number[] => {
+    const packet = dns2.Packet.parse(msg);
+    return [...packet.answers, ...packet.additionals].filter((rr) => rr.type === 1).map((rr) => rr.ttl);
+  };
+
+  it('caps TTLs at cache.maxTtl on the first answer, and keeps the TTL offsets right when the cookie is cut out before the record after it', async () => {
+    const f = scripted();
+    let now = 1_000_000;
+    const cache = new AnswerCache({ maxEntries: 100, maxBytes: 1_000_000, minTtlSec: 0, maxTtlSec: 3600, maxNegativeTtlSec: 3600, staleKeepSec: 0, now: () => now });
+    const stage = new CacheStage(cache, { serveStale: false, prefetch: false, maxTtlSec: 3600 });
+    const first = q(1);
+    const joiner = q(2);
+    const pending = [first, joiner].map(({ msg, pq }) => stage.resolve(f.forwarder, msg, pq, msg, true));
+    const waiting = f.calls.length;
+    expect(waiting).toBe(1);
+    // Released by hand, a bare forwarder's result (no layout): the stage checks it itself.
+    const answer = withRecordAfterOpt(f.calls[0]!, 2147483647);
+    f.resolveWith({ ok: true, answer, upstream, transport: 'udp' });
+    const [r1, r2] = await Promise.all(pending);
+    expect(r1?.ok && ttlsOf(r1.answer)).toEqual([3600, 3600]);
+    expect(r2?.ok && ttlsOf(r2.answer)).toEqual([3600, 3600]);
+    now += 10_000;
+    const later = q(3);
+    const hit = await stage.resolve(f.forwarder, later.msg, later.pq, later.msg, true);
+    expect(hit).toMatchObject({ ok: true, source: 'cache' });
+    expect(hit.ok && ttlsOf(hit.answer)).toEqual([3590, 3590]);
+  });
+
+  it('answers a malformed result from a bare forwarder as malformed, and does not cache it', async () => {
+    const f = scripted();
+    const stage = new CacheStage(makeCache(Date.now), { serveStale: false, prefetch: false });
+    for (const id of [1, 2]) {
+      const { msg, pq } = q(id);
+      const pending = stage.resolve(f.forwarder, msg, pq, msg, true);
+      const bad = buildReply(f.calls[f.calls.length - 1]!, { answers: [record(1, 300, Buffer.from([192, 0, 2, 1]))] });
+      bad.writeUInt16BE(3, 6);
+      f.resolveWith({ ok: true, answer: bad, upstream, transport: 'udp' });
+      expect(await pending).toMatchObject({ ok: false, reason: 'malformed' });
+    }
+    expect(f.calls).toHaveLength(2);
+  });
+
+  it('asks upstream with RD set when the client cleared it', async () => {
+    const f = scripted();
+    const stage = new CacheStage(null, { serveStale: false, prefetch: false });
+    const { msg } = buildQuery({ id: 5, name: 'www.example.org', type: 1 });
+    msg[2] = 0;
+    const r = parseQuery(msg);
+    if (!r.ok) throw new Error('bad query');
+    const pending = stage.resolve(f.forwarder, msg, r.query, msg, true);
+    expect(f.calls[0]![2]! & 1).toBe(1);
+    expect(msg[2]).toBe(0);
+    f.answerAll();
+    const out = await pending;
+    expect(out.ok && out.answer[2]! & 1).toBe(0);
+  });
+});
+

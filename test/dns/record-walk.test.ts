@@ -1,7 +1,7 @@
-/** Tests for src/dns/record-walk.ts: skipName, skipRecord, skipRecords and additionalStart on hand-made wire bytes. */
+/** Tests for src/dns/record-walk.ts: skipName, checkName, skipRecord, skipRecords and additionalStart on hand-made wire bytes. */
 
 import { describe, expect, it } from 'vitest';
-import { additionalStart, skipName, skipRecord, skipRecords } from '../../src/dns/record-walk.js';
+import { additionalStart, checkName, skipName, skipRecord, skipRecords } from '../../src/dns/record-walk.js';
 
 const hex = (h: string): Buffer => Buffer.from(h, 'hex');
 const HEADER = '0000818000010001' + '00000000'; // qd 1, an 1, ns 0, ar 0
@@ -51,5 +51,34 @@ describe('skipRecord / skipRecords / additionalStart', () => {
     expect(skipRecords(msg, 19, 2)).toBe(-1);
     expect(skipRecords(msg, 19, 65535)).toBe(-1);
     expect(additionalStart(msg.subarray(0, 11), 19)).toBe(-1);
+  });
+});
+
+describe('checkName', () => {
+  it.each([
+    ['the root', '00', 0, 1],
+    ['two labels', '0161026263' + '00', 0, 6],
+    ['a backward pointer', '0161' + '00' + 'c000', 3, 5],
+    ['labels then a pointer', '0161' + '00' + '0162c000', 3, 7],
+    ['a pointer to a compressed name further back', '016100' + '0162c000' + 'c003', 7, 9],
+    ['a pointer to itself', 'c000', 0, -1],
+    ['a forward pointer', '00' + 'c005' + '0000', 1, -1],
+    // Each pointer points before itself, yet a decoder following them loops: skipName cannot see it.
+    ['a label, then a pointer back to that label', '0161c000', 0, -1],
+    ['two names pointing at each other', '0161c004' + '0162c000', 4, -1],
+    ['a pointer into the middle of a later name', '0161c003' + '0162' + '00', 0, -1],
+    ['a cut pointer', 'c0', 0, -1],
+    ['a label past the end', '0561', 0, -1],
+    ['a pointer to a label past the end', '05' + 'c000', 1, -1],
+    ['label type 01', '4100', 0, -1],
+  ])('%s', (_label, h, off, end) => {
+    expect(checkName(hex(h), off)).toBe(end);
+  });
+
+  it('counts the labels reached through pointers against the 255 octets', () => {
+    const label = '3f' + '61'.repeat(63);
+    const tail = hex(label.repeat(3) + '3d' + '61'.repeat(61) + '00'); // 255 octets
+    expect(checkName(Buffer.concat([tail, hex('c000')]), 255)).toBe(257);
+    expect(checkName(Buffer.concat([tail, hex('0162c000')]), 255)).toBe(-1);
   });
 });

@@ -225,3 +225,36 @@ describe('relayAnswer header flags', () => {
     expect(out?.readUInt16BE(0)).toBe(0x1111);
   });
 });
+
+describe('relayAnswer: RD and CD are the client query', () => {
+  it.each([
+    { name: 'RD=0, CD=1 client; upstream RD=1, CD=0', rd: false, cd: true, upFlags: 0x8180 },
+    { name: 'RD=1, CD=0 client; upstream RD=0, CD=1', rd: true, cd: false, upFlags: 0x8090 },
+    { name: 'RD=0, CD=0 client; authoritative upstream NXDOMAIN', rd: false, cd: false, upFlags: 0x8503 },
+  ])('$name', ({ rd, cd, upFlags }) => {
+    for (const client of [buildQuery({ id: 0x3333, name: 'WwW.Example.ORG', type: TYPE.A, rd, cd }), buildQuery({ id: 0x4444, name: 'WwW.Example.ORG', type: TYPE.A, rd, cd, edns: { udpSize: 1232 } })]) {
+      const up = response(0x9999, upstreamQuestion, answers, [], [opt(Buffer.alloc(0))], upFlags);
+      const out = relayAnswer(up, client, parsed(client));
+      expect(out).not.toBeNull();
+      expect(out![2]! & 0x01, 'RD').toBe(rd ? 1 : 0);
+      expect(out![3]! & 0x10, 'CD').toBe(cd ? 0x10 : 0);
+      expect(out![2]! & 0x04, 'AA').toBe(0);
+      expect(out![3]! & 0x80, 'RA').toBe(0x80);
+      expect(out![3]! & 0x0f, 'RCODE kept').toBe(upFlags & 0x0f);
+      expect(out!.readUInt16BE(0)).toBe(client.readUInt16BE(0));
+      const decoded = Packet.parse(out!);
+      expect(decoded.questions[0]?.name).toBe('WwW.Example.ORG');
+    }
+  });
+
+  it('removes the OPT found by the check on arrival (the records after it move up)', () => {
+    const tail = rr(PTR_QNAME, TYPE.A, Buffer.from([192, 0, 2, 9]));
+    const optRr = opt(OPT_OPTIONS);
+    const up = response(0x9999, upstreamQuestion, answers, authority, [optRr, tail]);
+    const optStart = up.length - tail.length - optRr.length;
+    const walked = relayAnswer(up, clientClassic, qClassic);
+    const placed = relayAnswer(up, clientClassic, qClassic, { optStart, optEnd: optStart + optRr.length });
+    expect(placed).toEqual(walked);
+    expect(placed!.readUInt16BE(10)).toBe(1);
+  });
+});
