@@ -1,4 +1,5 @@
 /** `hradba check`: validates the config and every list it names, printing entries per list and every problem as file:line. */
+import { deploymentWarnings } from '../config/deployment-warnings.js';
 import { loadConfig } from '../config/load.js';
 import { formatLocated } from '../errors.js';
 import { loadList } from '../policy/list-file.js';
@@ -17,6 +18,7 @@ export async function check(configFile: string, out: NodeJS.WritableStream = pro
     return EXIT.CONFIG;
   }
   out.write(`${config.file}: configuration valid\n`);
+  for (const w of deploymentWarnings(config)) out.write(`warning: ${config.file}: ${w.message}\n`);
 
   let failed = false;
   const rows: string[][] = [['list', 'enforced', 'entries', 'warnings', 'vendor', 'basis']];
