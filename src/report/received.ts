@@ -8,8 +8,8 @@
 /** The answer of a REFUSED sinkhole: the one that sends stubs to their next nameserver. */
 export const REFUSED = 'REFUSED';
 
-/** receivedOf gives what the client of one sinkhole line received; 'unknown' when the line says neither. */
-export function receivedOf(line: Record<string, unknown>): string {
+/** answerReceived gives what the client of one sinkhole line received; 'unknown' when the line says neither. */
+export function answerReceived(line: Record<string, unknown>): string {
   const received = line['received'];
   if (typeof received === 'string' && received !== '') return received;
   const qtype = line['qtype'];

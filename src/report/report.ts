@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { HradbaError } from '../errors.js';
 import { EVENT, type LoggedBasis } from '../log/fields.js';
 import { AttemptCounter } from './attempts.js';
-import { isReferral, receivedOf } from './received.js';
+import { isReferral, answerReceived } from './received.js';
 
 /** One answer a client received for a vendor's names, and how often. */
 export interface ReceivedUsage {
@@ -318,7 +318,7 @@ function readSinkhole(o: Record<string, unknown>, attempts: AttemptCounter): Sin
   const qname = o['qname'];
   const qtype = o['qtype'];
   const newAttempt = !isText(qname) || !isText(qtype) || attempts.isNew(client, qname, qtype, time);
-  return { client, vendor, list, time, basis: readBasis(o['basis']), received: receivedOf(o), newAttempt };
+  return { client, vendor, list, time, basis: readBasis(o['basis']), received: answerReceived(o), newAttempt };
 }
 
 /** Accepts the ISO strings our logger writes and the epoch-ms numbers of pino's default. */

@@ -3,11 +3,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildReport, formatReportJson, formatReportTable, readLines, type Report } from '../../src/report/report.js';
-import { receivedOf } from '../../src/report/received.js';
+import { answerReceived } from '../../src/report/received.js';
 
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'report', 'received.jsonl');
 
-describe('receivedOf', () => {
+describe('answerReceived', () => {
   it.each([
     [{ received: '192.0.2.99', mode: 'ip', qtype: 'A' }, '192.0.2.99'],
     [{ received: 'REFUSED', mode: 'nxdomain' }, 'REFUSED'],
@@ -24,7 +24,7 @@ describe('receivedOf', () => {
     [{ received: 7, mode: 'teapot' }, 'unknown'],
     [{}, 'unknown'],
   ])('%o → %s', (line, want) => {
-    expect(receivedOf(line)).toBe(want);
+    expect(answerReceived(line)).toBe(want);
   });
 });
 
