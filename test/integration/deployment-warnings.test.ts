@@ -59,3 +59,47 @@ describe.each(MODES)('sinkhole $sinkhole.mode', ({ sinkhole, warning }) => {
     }
   });
 });
+
+/** Runs `hradba check` on a test config with `overrides` and returns its warning lines about `key`. */
+async function checkWarnings(name: string, overrides: Record<string, unknown>, key: string): Promise<string[]> {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, stringify(testConfig(5300, overrides)));
+  const r = await runCli(['check', '--config', file]);
+  expect(r.code, r.stdout + r.stderr).toBe(0);
+  return r.stdout.split('\n').filter((l) => l.startsWith(`warning: ${file}: `) && l.includes(key));
+}
+
+describe('what check can see of the way out', () => {
+  it.each([
+    { what: 'loopback only while access admits networks', listen: ['127.0.0.1:53', '[::1]:53'], allow: ['127.0.0.0/8', '10.0.0.0/8'], warns: true },
+    { what: 'loopback only, loopback clients only', listen: ['127.0.0.1:5353'], allow: ['127.0.0.0/8', '::1/128'], warns: false },
+    { what: 'a network address', listen: ['127.0.0.1:53', '192.0.2.53:53'], allow: ['10.0.0.0/8'], warns: false },
+    { what: 'the wildcard address', listen: ['0.0.0.0:53'], allow: ['10.0.0.0/8'], warns: false },
+  ])('listen on $what: warns $warns', async ({ what, listen, allow, warns }) => {
+    const lines = await checkWarnings(`listen-${what.replaceAll(' ', '-')}`, { listen, access: { allow } }, 'every listen address is loopback');
+    expect(lines).toHaveLength(warns ? 1 : 0);
+    if (warns) expect(lines[0]).toContain('(127.0.0.1:53, [::1]:53) while access.allow admits other networks (10.0.0.0/8)');
+  });
+
+  it.each([
+    { listen: ['0.0.0.0:5353'], warns: true },
+    { listen: ['192.0.2.53:53', '[2001:db8::53]:5353'], warns: true },
+    { listen: ['127.0.0.1:5353', '192.0.2.53:53'], warns: false },
+  ])('listen $listen off port 53: warns $warns', async ({ listen, warns }) => {
+    const lines = await checkWarnings(`port-${listen.length}-${String(warns)}`, { listen, access: { allow: ['10.0.0.0/8'] } }, 'is not port 53');
+    expect(lines).toHaveLength(warns ? 1 : 0);
+  });
+
+  it.each([
+    { antiBypass: { firefoxCanary: true, dohProviders: true }, want: null },
+    { antiBypass: { firefoxCanary: true, dohProviders: false }, want: 'antiBypass.dohProviders off' },
+    { antiBypass: { firefoxCanary: false, dohProviders: false }, want: 'antiBypass.firefoxCanary and antiBypass.dohProviders off' },
+  ])('antiBypass $antiBypass', async ({ antiBypass, want }) => {
+    const lines = await checkWarnings(`bypass-${String(antiBypass.firefoxCanary)}-${String(antiBypass.dohProviders)}`, { antiBypass }, 'antiBypass.');
+    if (want === null) expect(lines).toEqual([]);
+    else {
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`${want}: browsers and apps with their own DNS over HTTPS resolver go around hradba`);
+    }
+  });
+});
