@@ -1,7 +1,8 @@
 /**
  * A DNSSEC-signed test tree for a real validator: a root and the `test.` TLD, signed with ldns (ldns-keygen,
- * ldns-signzone, NSEC), delegating zones that stay unsigned (a vendor's zone, as most are). It gives the zone
- * texts NSD serves and the root's trust anchor in the `trust-anchors` form delv reads with `-a`.
+ * ldns-signzone, NSEC), delegating zones that stay unsigned (a vendor's zone, as most are) and zones signed in
+ * their turn (their DS in `test.`). It gives the zone texts NSD serves and the root's trust anchor in the
+ * `trust-anchors` form delv reads with `-a`.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,8 @@ export interface SignedTree {
 export interface SignedTreeOptions {
   /** Unsigned zones delegated from `test.` (insecure delegations: no DS in the parent): name → zone text. */
   readonly unsigned: Readonly<Record<string, string>>;
+  /** Signed zones delegated from `test.` (their DS in the parent): name → zone text. */
+  readonly signed?: Readonly<Record<string, string>>;
   /** More records of the signed `test.` zone, e.g. 'www.test. 300 IN A 192.0.2.80'. */
   readonly tldRecords?: readonly string[];
 }
@@ -56,13 +59,20 @@ function trustAnchorOf(dnskey: string): string {
 export function signedTree(opts: SignedTreeOptions): SignedTree {
   const dir = makeTempDir('signed-tree');
   try {
-    const delegations = Object.keys(opts.unsigned).flatMap((zone) => {
+    const children = { ...opts.unsigned, ...(opts.signed ?? {}) };
+    const delegations = Object.keys(children).flatMap((zone) => {
       if (!zone.endsWith('.test')) throw new Error(`signedTree delegates only from test.: ${zone}`);
       return [`${zone}. 300 IN NS ns.test.`];
     });
-    const tld = signZone(dir, 'test', [soa('test.'), 'test. 300 IN NS ns.test.', `ns.test. 300 IN A ${NS_ADDRESS}`, ...(opts.tldRecords ?? []), ...delegations, ''].join('\n'));
+    const signedChildren = Object.entries(opts.signed ?? {}).map(([zone, text]) => ({ zone, ...signZone(dir, zone, text) }));
+    const tld = signZone(
+      dir,
+      'test',
+      [soa('test.'), 'test. 300 IN NS ns.test.', `ns.test. 300 IN A ${NS_ADDRESS}`, ...(opts.tldRecords ?? []), ...delegations, ...signedChildren.map((c) => c.ds), ''].join('\n'),
+    );
     const root = signZone(dir, '.', [soa('.'), '. 300 IN NS ns.test.', 'test. 300 IN NS ns.test.', `ns.test. 300 IN A ${NS_ADDRESS}`, tld.ds, ''].join('\n'));
-    return { zones: { '.': root.signed, test: tld.signed, ...opts.unsigned }, trustAnchors: trustAnchorOf(root.ksk) };
+    const signedZones = Object.fromEntries(signedChildren.map((c) => [c.zone, c.signed]));
+    return { zones: { '.': root.signed, test: tld.signed, ...opts.unsigned, ...signedZones }, trustAnchors: trustAnchorOf(root.ksk) };
   } finally {
     removeTempDir(dir);
   }

@@ -3,7 +3,8 @@
  * unsigned (as most are), Unbound iterating from that root, hradba in front, and BIND's delv validating from the
  * root's trust anchor. The DS of a listed name's own apex lives in the parent zone and is relayed, so the
  * validator learns the vendor's zone is unsigned and reads the block as an insecure NXDOMAIN instead of a
- * broken trust chain; every name below the apex, and its DS, stays sinkholed.
+ * broken trust chain; every name below the apex, and its DS, stays sinkholed. A vendor whose zone is signed
+ * still reads as a validation failure (no sinkhole answer carries its signatures), and still gets no address.
  */
 import { writeFileSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
@@ -17,6 +18,15 @@ import { signedTree } from '../helpers/signed-tree.js';
 import { TEST_LIST, testConfig, testvendorList } from '../helpers/test-config.js';
 import { startIteratingUnbound, type IteratingUnbound } from '../helpers/unbound-iterator.js';
 
+/** A vendor whose own zone is signed: no sinkhole answer can carry its signatures. */
+const SIGNED_VENDOR_ZONE = [
+  'signed-vendor.test. 300 IN SOA ns.test. hostmaster.test. 1 3600 900 604800 300',
+  'signed-vendor.test. 300 IN NS ns.test.',
+  'signed-vendor.test. 300 IN A 192.0.2.60',
+  'www.signed-vendor.test. 300 IN A 192.0.2.61',
+  '',
+].join('\n');
+
 let nsd: NsdServer;
 let resolver: IteratingUnbound;
 let h: HradbaProcess;
@@ -25,11 +35,12 @@ let anchorFile: string;
 beforeAll(async () => {
   const tree = signedTree({
     unsigned: { 'banned-vendor.test': readFileSync(join(FIXTURES_DIR, 'banned-vendor.test.zone'), 'utf8') },
+    signed: { 'signed-vendor.test': SIGNED_VENDOR_ZONE },
     tldRecords: ['www.test. 300 IN A 192.0.2.80'],
   });
   nsd = await startNsd({ zones: tree.zones });
   resolver = await startIteratingUnbound({ authorityPort: nsd.port, zones: Object.keys(tree.zones) });
-  h = await startHradba({ config: testConfig(resolver.port), lists: { [TEST_LIST]: testvendorList() } });
+  h = await startHradba({ config: testConfig(resolver.port), lists: { [TEST_LIST]: testvendorList(['signed-vendor.test']) } });
   anchorFile = join(h.dir, 'trust-anchors.conf');
   writeFileSync(anchorFile, tree.trustAnchors);
 }, 60_000);
@@ -49,10 +60,21 @@ const validate = async (name: string, type: string): Promise<string> => {
 const sinkholeLine = (qname: string, qtype: string) => (l: LogLine): boolean => l['event'] === 'sinkhole' && l['qname'] === qname && l['qtype'] === qtype;
 
 describe('DNSSEC-friendly blocks', () => {
-  it('the test tree validates: a signed name reads as fully validated through hradba', async () => {
+  it('the test tree validates: signed names read as fully validated through hradba', async () => {
     const report = await validate('www.test', 'A');
     expect(report).toContain('; fully validated');
     expect(report).toContain('192.0.2.80');
+    // The signed vendor's zone validates when asked around hradba (straight at the resolver).
+    const direct = await delv({ port: resolver.port }, anchorFile, ['www.signed-vendor.test', 'A']);
+    expect(direct.stdout).toContain('; fully validated');
+  });
+
+  it("a block in a signed vendor zone reads as a validation failure, and still gives no address", async () => {
+    const report = await validate('www.signed-vendor.test', 'A');
+    expect(report).toContain('resolution failed: broken trust chain');
+    expect(report).not.toContain('192.0.2.61');
+    expect(report).not.toContain('fully validated');
+    await h.waitForLog(sinkholeLine('www.signed-vendor.test', 'A'), 5000);
   });
 
   it.each(['banned-vendor.test', 'chat.banned-vendor.test'])('a block of %s reads as an insecure NXDOMAIN, not a broken trust chain', async (name) => {
