@@ -22,6 +22,8 @@ export function run(file: string, args: readonly string[], input?: string): Prom
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
       resolveRun({ code, stdout, stderr });
     });
+    // A command that exits without reading its input closes the pipe: that is its answer, not an error.
+    child.stdin?.on('error', () => {});
     child.stdin?.end(input ?? '');
   });
 }
