@@ -77,3 +77,9 @@ export function deploymentWarnings(config: Config): DeploymentWarning[] {
   }
   return out;
 }
+
+/** newDeploymentWarnings gives the warnings of `next` that `running` did not have: a reload names what it brought in. */
+export function newDeploymentWarnings(next: Config, running: Config): DeploymentWarning[] {
+  const before = new Set(deploymentWarnings(running).map((w) => w.message));
+  return deploymentWarnings(next).filter((w) => !before.has(w.message));
+}

@@ -1,13 +1,14 @@
 /**
- * `hradba check` and the start log warn about settings that clients turn into something else than a block:
- * sinkhole mode `refused` (stubs ask the next nameserver) and `null` (0.0.0.0 is the client's own host).
+ * `hradba check`, the start log and a reload warn about settings that clients turn into something else than a
+ * block: sinkhole mode `refused` (stubs ask the next nameserver) and `null` (0.0.0.0 is the client's own host), and
+ * about the way out they can see (a loopback-only listen, a network listen off port 53, DoH switches off).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { startHradba } from '../helpers/hradba.js';
+import { parse, stringify } from 'yaml';
+import { startHradba, type LogLine } from '../helpers/hradba.js';
 import { runCli } from '../helpers/run-cli.js';
 import { TEST_LIST, testConfig, testvendorList } from '../helpers/test-config.js';
 
@@ -103,3 +104,37 @@ describe('what check can see of the way out', () => {
     }
   });
 });
+
+describe.each([1, 2])('a reload into sinkhole mode refused (%i serving threads)', (workers) => {
+  it('logs the warning once, and a reload that keeps the mode does not repeat it', async () => {
+    const base = testConfig(5300, { workers });
+    const h = await startHradba({ config: base, lists: { [TEST_LIST]: testvendorList() } });
+    try {
+      const listen = (h.logs().find((l) => l['event'] === 'listening' || l['event'] === 'workers-listening') ?? {})['event'];
+      expect(listen).toBeDefined();
+      const warned = (): LogLine[] => h.logs().filter((l) => l['event'] === 'config-warning' && l['key'] === 'sinkhole.mode');
+      expect(warned()).toEqual([]);
+      // The config file as the helper wrote it (with its listen address), now in mode refused.
+      const written = parse(readFileSync(h.configFile!, 'utf8')) as Record<string, unknown>;
+      h.writeConfig({ ...written, sinkhole: { ...(written['sinkhole'] as object), mode: 'refused' } });
+      // The line the reading thread writes after its warnings (threads' lines may interleave with it in any order).
+      const after = workers === 1 ? 'reload' : 'reload-compiled';
+      const reloads = (): number => h.logs().filter((l) => l['event'] === after).length;
+      h.kill('SIGHUP');
+      await retryUntil(() => reloads() >= 1);
+      expect(warned()).toHaveLength(1);
+      expect(String(warned()[0]!['msg'])).toMatch(MODES[0].warning);
+      h.kill('SIGHUP');
+      await retryUntil(() => reloads() >= 2);
+      expect(warned()).toHaveLength(1);
+    } finally {
+      await h.stop();
+    }
+  });
+});
+
+/** Waits (bounded) until `cond` holds. */
+async function retryUntil(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 100));
+  expect(cond()).toBe(true);
+}
