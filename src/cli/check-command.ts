@@ -1,5 +1,5 @@
 /** `hradba check`: validates the config and every list it names, printing entries per list and every problem as file:line. */
-import { everyClientRules } from '../access/acl.js';
+import { deploymentWarnings } from '../config/deployment-warnings.js';
 import { loadConfig } from '../config/load.js';
 import { formatLocated } from '../errors.js';
 import { loadList } from '../policy/list-file.js';
@@ -18,11 +18,7 @@ export async function check(configFile: string, out: NodeJS.WritableStream = pro
     return EXIT.CONFIG;
   }
   out.write(`${config.file}: configuration valid\n`);
-  // A rule admitting a whole address family makes an open resolver of any listener the internet can reach.
-  for (const { rule, family } of everyClientRules(config.access.allow)) {
-    const kind = family === 'ipv4' ? 'IPv4' : 'IPv6';
-    out.write(`warning: ${config.file}: access.allow '${rule}' admits every ${kind} client: an open resolver if the listener is reachable from the internet; list the agency's own networks instead\n`);
-  }
+  for (const w of deploymentWarnings(config)) out.write(`warning: ${config.file}: ${w.message}\n`);
 
   let failed = false;
   const rows: string[][] = [['list', 'enforced', 'entries', 'warnings', 'vendor', 'basis']];

@@ -1,4 +1,5 @@
 /** `hradba serve`: runs the resolver until SIGTERM/SIGINT, reloading on SIGHUP. */
+import { deploymentWarnings } from '../config/deployment-warnings.js';
 import { loadConfig } from '../config/load.js';
 import { applyOverrides, type Overrides } from '../config/overrides.js';
 import type { Config } from '../config/types.js';
@@ -61,6 +62,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
     process.exit(EXIT.CONFIG);
   }
   const { log } = logger;
+  // Before the first socket: the operator reads what clients will make of the config next to the start line.
+  for (const w of deploymentWarnings(config)) log.warn({ event: 'config-warning', key: w.key }, w.message);
 
   // A bug that escapes every guard: record it, make sure the log reaches disk, and let the supervisor restart us.
   process.on('uncaughtException', (err) => {

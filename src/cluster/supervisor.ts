@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { AggregatorRegistry, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { ReadyState } from '../admin/readiness.js';
+import { newDeploymentWarnings } from '../config/deployment-warnings.js';
 import { loadConfig } from '../config/load.js';
 import { applyOverrides, type Overrides } from '../config/overrides.js';
 import type { Config, HostPort } from '../config/types.js';
@@ -217,6 +218,7 @@ export async function startSupervisor(opts: SupervisorOptions): Promise<Supervis
       }
       const prev = { version, lists: data.lists };
       const built = await buildPolicyDataInWorker(next.lists, next.maxBadLines, { shared: true, prev, shrinkGuard: next.shrinkGuard, force });
+      for (const w of newDeploymentWarnings(next, config)) log.warn({ event: 'config-warning', key: w.key }, w.message);
       config = next;
       data = built;
       version++;

@@ -1,17 +1,43 @@
-/** The `report` command's core: reads block-log lines and sums up, per client and vendor, how often banned services were asked for, when, and on what legal basis. */
+/**
+ * The `report` command's core: reads block-log lines and sums up, per client, vendor and answer received, how
+ * often banned services were asked for (queries, and user attempts: src/report/attempts.ts), when, and on what
+ * legal basis. REFUSED answers are shown apart as referrals: the client's stub may have asked its next nameserver.
+ */
 
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { HradbaError } from '../errors.js';
 import { EVENT, type LoggedBasis } from '../log/fields.js';
+import { AttemptCounter } from './attempts.js';
+import { isReferral, answerReceived } from './received.js';
+
+/** One answer a client received for a vendor's names, and how often. */
+export interface ReceivedUsage {
+  /** 'NXDOMAIN', 'NODATA', 'REFUSED', an address ('0.0.0.0', '::', a block page), from the line or its mode. */
+  readonly received: string;
+  /** true for REFUSED: the client was sent on to its next nameserver, not blocked. */
+  readonly referral: boolean;
+  /** Sinkholed queries answered so. */
+  readonly count: number;
+  /** User attempts among them (queries of one lookup counted once). */
+  readonly attempts: number;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+}
 
 /** One vendor as seen from one client. */
 export interface VendorUsage {
   /** Vendor id. */
   readonly vendor: string;
-  /** Sinkholed lookups. */
+  /** Blocked queries: sinkholed, and answered with anything but a referral (REFUSED). */
   readonly count: number;
+  /** User attempts among the blocked queries. */
+  readonly attempts: number;
+  /** Queries answered REFUSED (absent when none): referrals, not in `count`. */
+  readonly referrals?: number;
+  /** Every answer received, referrals included, most frequent first. */
+  readonly received: readonly ReceivedUsage[];
   /** ISO 8601 (UTC) time of the first and last lookup. */
   readonly firstSeen: string;
   readonly lastSeen: string;
@@ -24,8 +50,12 @@ export interface VendorUsage {
 /** One client and every banned vendor it asked for. */
 export interface ClientUsage {
   readonly client: string;
-  /** Sinkholed lookups over all vendors. */
+  /** Blocked queries over all vendors (referrals not included). */
   readonly total: number;
+  /** User attempts among them. */
+  readonly attempts: number;
+  /** Queries answered REFUSED over all vendors (absent when none). */
+  readonly referrals?: number;
   readonly firstSeen: string;
   readonly lastSeen: string;
   /** Sorted by count, highest first, then by vendor id. */
@@ -55,6 +85,11 @@ export interface Report {
   readonly clients: readonly ClientUsage[];
   /** Sinkhole lines counted. */
   readonly sinkholes: number;
+  /** Of them, blocked queries (every answer but REFUSED), and the user attempts among those. */
+  readonly blocked: number;
+  readonly attempts: number;
+  /** Of them, queries answered REFUSED: referrals to the client's next nameserver. */
+  readonly referrals: number;
   /** Non-empty lines read. */
   readonly lines: number;
   readonly skipped: SkippedLines;
@@ -70,10 +105,20 @@ interface SinkholeSample {
   readonly list: string;
   readonly time: number;
   readonly basis: LoggedBasis | null;
+  readonly received: string;
+  /** The query starts a user attempt. */
+  readonly newAttempt: boolean;
+}
+
+interface ReceivedAcc {
+  count: number;
+  attempts: number;
+  first: number;
+  last: number;
 }
 
 interface VendorAcc {
-  count: number;
+  readonly received: Map<string, ReceivedAcc>;
   first: number;
   last: number;
   readonly lists: Set<string>;
@@ -86,7 +131,6 @@ interface ClientAcc {
   group?: string;
   wouldSinkhole: number;
   bypass: number;
-  total: number;
   first: number;
   last: number;
   readonly vendors: Map<string, VendorAcc>;
@@ -101,6 +145,7 @@ export async function buildReport(lines: AsyncIterable<string> | Iterable<string
   let otherEvent = 0;
   let malformed = 0;
   let counted = 0;
+  const attempts = new AttemptCounter();
 
   for await (const raw of lines) {
     const text = raw.trim();
@@ -130,7 +175,7 @@ export async function buildReport(lines: AsyncIterable<string> | Iterable<string
       otherEvent++;
       continue;
     }
-    const s = readSinkhole(obj);
+    const s = readSinkhole(obj, attempts);
     if (s === null) {
       malformed++;
       continue;
@@ -141,16 +186,20 @@ export async function buildReport(lines: AsyncIterable<string> | Iterable<string
   }
 
   const out = [...clients].map(([client, acc]) => toClientUsage(client, acc));
-  out.sort((a, b) => b.total - a.total || compareText(a.client, b.client));
+  out.sort((a, b) => b.total - a.total || (b.referrals ?? 0) - (a.referrals ?? 0) || compareText(a.client, b.client));
   let first = Infinity;
   let last = -Infinity;
   for (const acc of clients.values()) {
     first = Math.min(first, acc.first);
     last = Math.max(last, acc.last);
   }
+  const sum = (f: (c: ClientUsage) => number): number => out.reduce((n, c) => n + f(c), 0);
   return {
     clients: out,
     sinkholes,
+    blocked: sum((c) => c.total),
+    attempts: sum((c) => c.attempts),
+    referrals: sum((c) => c.referrals ?? 0),
     lines: read,
     skipped: { total: notJson + otherEvent + malformed, notJson, otherEvent, malformed },
     firstSeen: counted > 0 ? iso(first) : null,
@@ -162,7 +211,7 @@ export async function buildReport(lines: AsyncIterable<string> | Iterable<string
 function clientAcc(clients: Map<string, ClientAcc>, client: string, time: number, obj: Record<string, unknown>): ClientAcc {
   let c = clients.get(client);
   if (c === undefined) {
-    c = { total: 0, wouldSinkhole: 0, bypass: 0, first: time, last: time, vendors: new Map() };
+    c = { wouldSinkhole: 0, bypass: 0, first: time, last: time, vendors: new Map() };
     clients.set(client, c);
   }
   c.first = Math.min(c.first, time);
@@ -176,14 +225,21 @@ function clientAcc(clients: Map<string, ClientAcc>, client: string, time: number
 
 function add(clients: Map<string, ClientAcc>, s: SinkholeSample, obj: Record<string, unknown>): void {
   const c = clientAcc(clients, s.client, s.time, obj);
-  c.total++;
 
   let v = c.vendors.get(s.vendor);
   if (v === undefined) {
-    v = { count: 0, first: s.time, last: s.time, lists: new Set(), bases: new Map() };
+    v = { received: new Map(), first: s.time, last: s.time, lists: new Set(), bases: new Map() };
     c.vendors.set(s.vendor, v);
   }
-  v.count++;
+  let r = v.received.get(s.received);
+  if (r === undefined) {
+    r = { count: 0, attempts: 0, first: s.time, last: s.time };
+    v.received.set(s.received, r);
+  }
+  r.count++;
+  if (s.newAttempt) r.attempts++;
+  r.first = Math.min(r.first, s.time);
+  r.last = Math.max(r.last, s.time);
   // Lines are not assumed to be in time order: several processes may share a file, and
   // logs may be concatenated in any order before being fed to the report.
   v.first = Math.min(v.first, s.time);
@@ -195,19 +251,40 @@ function add(clients: Map<string, ClientAcc>, s: SinkholeSample, obj: Record<str
   }
 }
 
-function toClientUsage(client: string, acc: ClientAcc): ClientUsage {
-  const vendors: VendorUsage[] = [...acc.vendors].map(([vendor, v]) => ({
+function toVendorUsage(vendor: string, v: VendorAcc): VendorUsage {
+  const received: ReceivedUsage[] = [...v.received].map(([answer, r]) => ({
+    received: answer,
+    referral: isReferral(answer),
+    count: r.count,
+    attempts: r.attempts,
+    firstSeen: iso(r.first),
+    lastSeen: iso(r.last),
+  }));
+  received.sort((a, b) => b.count - a.count || compareText(a.received, b.received));
+  const blocks = received.filter((r) => !r.referral);
+  const referrals = received.reduce((n, r) => n + (r.referral ? r.count : 0), 0);
+  return {
     vendor,
-    count: v.count,
+    count: blocks.reduce((n, r) => n + r.count, 0),
+    attempts: blocks.reduce((n, r) => n + r.attempts, 0),
+    ...(referrals === 0 ? {} : { referrals }),
+    received,
     firstSeen: iso(v.first),
     lastSeen: iso(v.last),
     lists: [...v.lists].sort(compareText),
     bases: [...v.bases.values()],
-  }));
-  vendors.sort((a, b) => b.count - a.count || compareText(a.vendor, b.vendor));
+  };
+}
+
+function toClientUsage(client: string, acc: ClientAcc): ClientUsage {
+  const vendors: VendorUsage[] = [...acc.vendors].map(([vendor, v]) => toVendorUsage(vendor, v));
+  vendors.sort((a, b) => b.count - a.count || (b.referrals ?? 0) - (a.referrals ?? 0) || compareText(a.vendor, b.vendor));
+  const referrals = vendors.reduce((n, v) => n + (v.referrals ?? 0), 0);
   return {
     client,
-    total: acc.total,
+    total: vendors.reduce((n, v) => n + v.count, 0),
+    attempts: vendors.reduce((n, v) => n + v.attempts, 0),
+    ...(referrals === 0 ? {} : { referrals }),
     firstSeen: iso(acc.first),
     lastSeen: iso(acc.last),
     vendors,
@@ -231,13 +308,17 @@ function parseObject(text: string): Record<string, unknown> | null {
 }
 
 /** Checks the fields the report needs; null when one is missing or of the wrong type. */
-function readSinkhole(o: Record<string, unknown>): SinkholeSample | null {
+function readSinkhole(o: Record<string, unknown>, attempts: AttemptCounter): SinkholeSample | null {
   const client = o['client'];
   const vendor = o['vendor'];
   const list = o['list'];
   const time = readTime(o['time']);
   if (!isText(client) || !isText(vendor) || !isText(list) || time === null) return null;
-  return { client, vendor, list, time, basis: readBasis(o['basis']) };
+  // A line without a name or type still counts as a query; it is then an attempt of its own.
+  const qname = o['qname'];
+  const qtype = o['qtype'];
+  const newAttempt = !isText(qname) || !isText(qtype) || attempts.isNew(client, qname, qtype, time);
+  return { client, vendor, list, time, basis: readBasis(o['basis']), received: answerReceived(o), newAttempt };
 }
 
 /** Accepts the ISO strings our logger writes and the epoch-ms numbers of pino's default. */
@@ -269,26 +350,31 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-const TABLE_HEADER = ['CLIENT', 'VENDOR', 'COUNT', 'FIRST SEEN', 'LAST SEEN', 'BASIS'] as const;
-/** COUNT is right-aligned; BASIS, the last column, is not padded (no trailing spaces). */
-const RIGHT_ALIGNED = 2;
+const TABLE_HEADER = ['CLIENT', 'VENDOR', 'RECEIVED', 'QUERIES', 'ATTEMPTS', 'FIRST SEEN', 'LAST SEEN', 'BASIS'] as const;
+/** QUERIES and ATTEMPTS are right-aligned; BASIS, the last column, is not padded (no trailing spaces). */
+const RIGHT_ALIGNED = new Set([3, 4]);
 
-/** formatReportTable renders one aligned row per client and vendor, then a summary line. */
+/** formatReportTable renders one aligned row per client, vendor and answer received, then a summary. */
 export function formatReportTable(r: Report): string {
   const rows: string[][] = [];
   for (const c of r.clients) {
     const who = c.name === undefined && c.group === undefined ? c.client : `${c.client} (${[c.name, c.group === undefined ? undefined : `group ${c.group}`].filter((x) => x !== undefined).join(', ')})`;
-    if (c.wouldSinkhole !== undefined) rows.push([who, '(would sinkhole, log-only lists)', String(c.wouldSinkhole), shortTime(c.firstSeen), shortTime(c.lastSeen), '-']);
-    if (c.bypass !== undefined) rows.push([who, '(bypass attempts)', String(c.bypass), shortTime(c.firstSeen), shortTime(c.lastSeen), '-']);
+    if (c.wouldSinkhole !== undefined) rows.push([who, '(would sinkhole, log-only lists)', '-', String(c.wouldSinkhole), '-', shortTime(c.firstSeen), shortTime(c.lastSeen), '-']);
+    if (c.bypass !== undefined) rows.push([who, '(bypass attempts)', '-', String(c.bypass), '-', shortTime(c.firstSeen), shortTime(c.lastSeen), '-']);
     for (const v of c.vendors) {
-      rows.push([
-        who,
-        v.vendor,
-        String(v.count),
-        shortTime(v.firstSeen),
-        shortTime(v.lastSeen),
-        v.bases.length === 0 ? '-' : v.bases.map((b) => `${b.authority}, ${b.date}`).join('; '),
-      ]);
+      const basis = v.bases.length === 0 ? '-' : v.bases.map((b) => `${b.authority}, ${b.date}`).join('; ');
+      for (const a of v.received) {
+        rows.push([
+          who,
+          v.vendor,
+          a.referral ? `${a.received} (referral)` : a.received,
+          String(a.count),
+          String(a.attempts),
+          shortTime(a.firstSeen),
+          shortTime(a.lastSeen),
+          basis,
+        ]);
+      }
     }
   }
 
@@ -302,15 +388,21 @@ export function formatReportTable(r: Report): string {
       const cells = row.map((cell, i) => {
         if (i === row.length - 1) return cell;
         const w = widths[i] ?? 0;
-        return i === RIGHT_ALIGNED ? cell.padStart(w) : cell.padEnd(w);
+        return RIGHT_ALIGNED.has(i) ? cell.padStart(w) : cell.padEnd(w);
       });
       out.push(cells.join('  '));
     }
     out.push('');
     out.push(
-      `${r.sinkholes} sinkholed ${plural(r.sinkholes, 'lookup')} from ${r.clients.length} ${plural(r.clients.length, 'client')}` +
+      `${r.blocked} blocked ${plural(r.blocked, 'query', 'queries')} (${r.attempts} user ${plural(r.attempts, 'attempt')}) from ${r.clients.length} ${plural(r.clients.length, 'client')}` +
         `, ${shortTime(r.firstSeen ?? '')} to ${shortTime(r.lastSeen ?? '')}.`,
     );
+    if (r.referrals > 0) {
+      out.push(
+        `${r.referrals} more ${plural(r.referrals, 'query', 'queries')} answered REFUSED: referrals, not blocks ` +
+          '(glibc, curl and musl then ask the next nameserver, which may resolve the name).',
+      );
+    }
   }
   const s = r.skipped;
   if (s.total > 0) {
@@ -331,8 +423,8 @@ function shortTime(isoTime: string): string {
   return isoTime.length >= 19 ? `${isoTime.slice(0, 10)} ${isoTime.slice(11, 19)}Z` : isoTime;
 }
 
-function plural(n: number, word: string): string {
-  return n === 1 ? word : `${word}s`;
+function plural(n: number, word: string, many = `${word}s`): string {
+  return n === 1 ? word : many;
 }
 
 /** readLines yields the lines of a file, or of stdin for '-'; throws HradbaError('HRADBA_ERR_LOG') when the file cannot be read. */

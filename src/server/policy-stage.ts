@@ -4,6 +4,7 @@
  * Also judges the names of an upstream answer's CNAME/DNAME chain (deep inspection).
  */
 import type { Logger } from 'pino';
+import { TYPE } from '../dns/constants.js';
 import { sinkholeAnswer } from '../dns/sinkhole-answer.js';
 import { fitUdp } from '../dns/truncate.js';
 import type { ParsedQuery } from '../dns/types.js';
@@ -36,6 +37,16 @@ function formatAddress(b: Uint8Array): string {
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(((b[i]! << 8) | b[i + 1]!).toString(16));
   return groups.join(':');
+}
+
+/**
+ * parentAnswers says whether a query is one the parent zone answers for the listed name itself: the DS of the
+ * name's own apex lives in the parent (RFC 4035 §3.1.4.1). A validator asks it to learn whether the zone below is
+ * signed; relayed, an unsigned vendor zone reads as insecure and its block as a plain NXDOMAIN, where a
+ * sinkholed DS reads as a broken trust chain. Names below the apex, and their DS, stay sinkholed.
+ */
+function parentAnswers(q: ParsedQuery, domain: string): boolean {
+  return q.qtype === TYPE.DS && q.qname === domain;
 }
 
 /** Each expired exception is logged once per rule object (a reload makes new ones, and says so again). */
@@ -115,11 +126,15 @@ export function createPolicyStage(log: Logger): PolicyStage {
       case 'allow':
         return GO_ON;
       case 'block':
+        if (parentAnswers(q, v.entry.domain)) return GO_ON;
         return sinkhole(snap, msg, q, remote, who, v.entry);
       case 'log-only':
+        // What enforcement would do: the apex DS goes upstream unlogged.
+        if (parentAnswers(q, v.entry.domain)) return GO_ON;
         logOnly(snap, q, remote, who, v.entry);
         return GO_ON_LOG_ONLY;
       case 'bypass': {
+        if (parentAnswers(q, v.rule.domain)) return GO_ON;
         logBypass(log, context(snap, q, remote, who), v.rule);
         const { config } = snap;
         const reply = sinkholeAnswer(msg, q, {

@@ -4,6 +4,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
+import { newDeploymentWarnings } from '../config/deployment-warnings.js';
 import { loadConfig } from '../config/load.js';
 import { applyOverrides, type Overrides } from '../config/overrides.js';
 import type { Config } from '../config/types.js';
@@ -164,6 +165,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       }
       const { snapshot, retired } = await buildSnapshot(config, version, snap, { ...hooks, force, ...(given === null ? {} : { policy: given.policy }) });
       const retiredPolicy = snap.policy;
+      // A serving thread of several installs what the supervisor read (and warned about) already.
+      if (given === null) for (const w of newDeploymentWarnings(config, snap.config)) log.warn({ event: 'config-warning', key: w.key }, w.message);
       snap = snapshot;
       metrics?.policyLoaded(policyFacts(snap), true);
       log.level = config.log.level;

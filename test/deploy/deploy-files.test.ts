@@ -81,7 +81,7 @@ describe('deploy/compose', () => {
 });
 
 describe('deploy/kubernetes', () => {
-  const all = ['configmap.yaml', 'deployment.yaml', 'service.yaml'].flatMap((f) => yamlDocs(`kubernetes/${f}`));
+  const all = ['configmap.yaml', 'deployment.yaml', 'service.yaml', 'networkpolicy.yaml'].flatMap((f) => yamlDocs(`kubernetes/${f}`));
   const byKind = (kind: string): Obj[] => all.filter((d) => d['kind'] === kind);
   const deployment = byKind('Deployment')[0] as Obj;
   const pod = deployment['spec']['template'] as Obj;
@@ -95,7 +95,7 @@ describe('deploy/kubernetes', () => {
       expect(d['metadata']['name']).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
     }
     const kustomization = yamlDoc('kubernetes/kustomization.yaml');
-    expect([...(kustomization['resources'] as string[])].sort()).toEqual(['configmap.yaml', 'deployment.yaml', 'service.yaml']);
+    expect([...(kustomization['resources'] as string[])].sort()).toEqual(['configmap.yaml', 'deployment.yaml', 'networkpolicy.yaml', 'service.yaml']);
   });
 
   it('the Deployment selects its own pods, rolls without a gap, and runs non-root on a read-only root', () => {
@@ -147,6 +147,74 @@ describe('deploy/kubernetes', () => {
     const dns = services.find((s) => s['metadata']['name'] === 'hradba') as Obj;
     expect((dns['spec']['ports'] as Obj[]).map((p) => `${p['port']}/${p['protocol']}`).sort()).toEqual(['53/TCP', '53/UDP']);
     expect(dns['spec']['externalTrafficPolicy']).toBe('Local');
+  });
+
+  describe('the NetworkPolicies', () => {
+    const policies = byKind('NetworkPolicy');
+    const policy = (name: string): Obj => policies.find((p) => p['metadata']['name'] === name) as Obj;
+    const configMap = byKind('ConfigMap')[0] as Obj;
+    const config = parseConfig((configMap['data'] as Record<string, string>)['hradba.yaml'] ?? '', '/etc/hradba/hradba.yaml');
+    /** Whether a pod with these labels is selected by a podSelector (matchLabels and NotIn/In expressions). */
+    const selects = (selector: Obj, labels: Record<string, string>): boolean =>
+      Object.entries((selector['matchLabels'] ?? {}) as Record<string, string>).every(([k, v]) => labels[k] === v) &&
+      ((selector['matchExpressions'] ?? []) as Obj[]).every((e) =>
+        e['operator'] === 'NotIn' ? !(e['values'] as string[]).includes(labels[e['key']] ?? '') : (e['values'] as string[]).includes(labels[e['key']] ?? ''),
+      );
+    const podLabels = pod['metadata']['labels'] as Record<string, string>;
+
+    it('are the two the guide describes, networking.k8s.io/v1', () => {
+      expect(policies.map((p) => p['metadata']['name']).sort()).toEqual(['dns-only-through-hradba', 'hradba']);
+      for (const p of policies) expect(p['apiVersion']).toBe('networking.k8s.io/v1');
+    });
+
+    it("hradba's: DNS in from exactly the ConfigMap's non-loopback access networks, on the container's DNS ports", () => {
+      const p = policy('hradba');
+      expect(selects(p['spec']['podSelector'], podLabels)).toBe(true);
+      expect(p['spec']['policyTypes']).toEqual(['Ingress', 'Egress']);
+      const dnsIn = (p['spec']['ingress'] as Obj[]).find((r) => (r['ports'] as Obj[]).some((x) => x['port'] === 'dns-udp')) as Obj;
+      expect((dnsIn['from'] as Obj[]).map((f) => f['ipBlock']['cidr']).sort()).toEqual(config.access.allow.filter((c) => !c.startsWith('127.')).sort());
+      for (const rule of p['spec']['ingress'] as Obj[]) {
+        for (const port of rule['ports'] as Obj[]) expect(portNames.get(port['port'])?.['protocol'], String(port['port'])).toBe(port['protocol']);
+      }
+    });
+
+    it("hradba's: out to every upstream of the ConfigMap over UDP and TCP, and nowhere else", () => {
+      const egress = policy('hradba')['spec']['egress'] as Obj[];
+      const allowed = (host: string, port: number, protocol: string): boolean =>
+        egress.some(
+          (r) =>
+            (r['to'] as Obj[]).some((t) => t['ipBlock']?.['cidr'] === `${host}/32`) &&
+            (r['ports'] as Obj[]).some((x) => x['port'] === port && x['protocol'] === protocol),
+        );
+      expect(config.upstreams.length).toBeGreaterThan(0);
+      for (const u of config.upstreams) {
+        expect(u.transport).toBe('udp');
+        expect(allowed(u.host, u.port, 'UDP'), u.url).toBe(true);
+        expect(allowed(u.host, u.port, 'TCP'), u.url).toBe(true);
+      }
+      const cidrs = egress.flatMap((r) => (r['to'] as Obj[]).map((t) => t['ipBlock']?.['cidr']));
+      expect(cidrs.sort()).toEqual(config.upstreams.map((u) => `${u.host}/32`).sort());
+    });
+
+    it('dns-only-through-hradba: 53 only to hradba and cluster DNS, 853 nowhere, every other port open, hradba itself not selected', () => {
+      const p = policy('dns-only-through-hradba');
+      expect(selects(p['spec']['podSelector'], podLabels)).toBe(false);
+      expect(selects(p['spec']['podSelector'], { app: 'workload' })).toBe(true);
+      expect(p['spec']['policyTypes']).toEqual(['Egress']);
+      const egress = p['spec']['egress'] as Obj[];
+      const anywhere = egress.filter((r) => (r['to'] as Obj[]).some((t) => t['ipBlock']?.['cidr'] === '0.0.0.0/0'));
+      expect(anywhere).toHaveLength(1);
+      expect((anywhere[0]!['to'] as Obj[]).map((t) => t['ipBlock']['cidr']).sort()).toEqual(['0.0.0.0/0', '::/0']);
+      for (const protocol of ['TCP', 'UDP']) {
+        const ranges = (anywhere[0]!['ports'] as Obj[]).filter((x) => x['protocol'] === protocol).map((x) => [x['port'] as number, (x['endPort'] ?? x['port']) as number]);
+        const open = (n: number): boolean => ranges.some(([a, b]) => n >= a! && n <= b!);
+        const closed = Array.from({ length: 65535 }, (_, i) => i + 1).filter((n) => !open(n));
+        expect(closed, protocol).toEqual([53, 853]);
+      }
+      const dns = egress.find((r) => r !== anywhere[0]) as Obj;
+      expect((dns['ports'] as Obj[]).map((x) => `${x['port']}/${x['protocol']}`).sort()).toEqual(['53/TCP', '53/UDP']);
+      expect((dns['to'] as Obj[]).some((t) => t['namespaceSelector'] === undefined && selects(t['podSelector'], podLabels))).toBe(true);
+    });
   });
 });
 

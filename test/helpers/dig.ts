@@ -1,4 +1,4 @@
-/** Runs dig and kdig against a loopback server and reads the parts of their output the integration tests check. */
+/** Runs dig, kdig and delv against a loopback server and reads the parts of their output the integration tests check. */
 import { execFile } from 'node:child_process';
 import { requireTool } from './paths.js';
 
@@ -170,4 +170,15 @@ export function rdata(answer: DigAnswer, type: string): string[] {
 export function isNoReply(run: ToolRun): boolean {
   const all = run.stdout + run.stderr;
   return /timed out|no servers could be reached|connection refused|failed to query server/i.test(all) && !/->>HEADER<<-/.test(all);
+}
+
+/**
+ * Runs BIND's validator, `delv @host -p port -a anchorFile +root ...args`: it validates every answer itself from
+ * the trust anchors in `anchorFile` (a `trust-anchors { ... };` clause), asking the server only as a stub.
+ * It exits 0 whatever it concluded, so callers read its output: '; fully validated', '; negative response,
+ * unsigned answer', or ';; resolution failed: broken trust chain' on stderr.
+ */
+export function delv(target: Target, anchorFile: string, args: readonly string[]): Promise<ToolRun> {
+  const host = target.host ?? '127.0.0.1';
+  return run(requireTool('delv'), [`@${host}`, '-p', String(target.port), '-a', anchorFile, '+root', ...args]);
 }

@@ -11,6 +11,9 @@ const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 
 const GOV = { authority: 'Government of the Czech Republic (Fiala cabinet)', date: '2025-07-09' };
 const NUKIB = { authority: 'NÚKIB, Czech Republic', date: '2018-12-17' };
 
+/** What an older line (no `received` field) of mode nxdomain reads as: `count` queries in `attempts` attempts. */
+const nx = (count: number, attempts: number, firstSeen: string, lastSeen: string) => [{ received: 'NXDOMAIN', referral: false, count, attempts, firstSeen, lastSeen }];
+
 /** A sinkhole line with the fields the report reads, overridable. */
 function sinkhole(over: Record<string, unknown> = {}): string {
   return JSON.stringify({
@@ -36,6 +39,8 @@ describe('buildReport over the fixture log', () => {
   it('counts lines, sinkholes and skipped lines by reason', () => {
     expect(report.lines).toBe(12);
     expect(report.sinkholes).toBe(8);
+    // The A and AAAA of chat.deepseek.com, 250 ms apart, are one user attempt.
+    expect({ blocked: report.blocked, attempts: report.attempts, referrals: report.referrals }).toEqual({ blocked: 8, attempts: 7, referrals: 0 });
     expect(report.skipped).toEqual({ total: 4, notJson: 1, otherEvent: 3, malformed: 0 });
     expect(report.firstSeen).toBe('2025-09-01T07:00:00.000Z');
     expect(report.lastSeen).toBe('2025-09-01T09:25:00.000Z');
@@ -46,16 +51,36 @@ describe('buildReport over the fixture log', () => {
       {
         client: '10.0.0.5',
         total: 4,
+        attempts: 3,
         firstSeen: '2025-09-01T08:00:00.000Z',
         lastSeen: '2025-09-01T09:11:30.500Z',
         vendors: [
-          { vendor: 'deepseek', count: 3, firstSeen: '2025-09-01T08:00:00.000Z', lastSeen: '2025-09-01T09:10:00.000Z', lists: ['deepseek'], bases: [GOV] },
-          { vendor: 'huawei', count: 1, firstSeen: '2025-09-01T09:11:30.500Z', lastSeen: '2025-09-01T09:11:30.500Z', lists: ['huawei'], bases: [NUKIB] },
+          {
+            vendor: 'deepseek',
+            count: 3,
+            attempts: 2,
+            received: nx(3, 2, '2025-09-01T08:00:00.000Z', '2025-09-01T09:10:00.000Z'),
+            firstSeen: '2025-09-01T08:00:00.000Z',
+            lastSeen: '2025-09-01T09:10:00.000Z',
+            lists: ['deepseek'],
+            bases: [GOV],
+          },
+          {
+            vendor: 'huawei',
+            count: 1,
+            attempts: 1,
+            received: nx(1, 1, '2025-09-01T09:11:30.500Z', '2025-09-01T09:11:30.500Z'),
+            firstSeen: '2025-09-01T09:11:30.500Z',
+            lastSeen: '2025-09-01T09:11:30.500Z',
+            lists: ['huawei'],
+            bases: [NUKIB],
+          },
         ],
       },
       {
         client: '10.0.0.7',
         total: 3,
+        attempts: 3,
         // The 07:00 line comes last in the file (another process): order in the file does not matter.
         firstSeen: '2025-09-01T07:00:00.000Z',
         lastSeen: '2025-09-01T09:25:00.000Z',
@@ -63,6 +88,8 @@ describe('buildReport over the fixture log', () => {
           {
             vendor: 'huawei',
             count: 3,
+            attempts: 3,
+            received: nx(3, 3, '2025-09-01T07:00:00.000Z', '2025-09-01T09:25:00.000Z'),
             firstSeen: '2025-09-01T07:00:00.000Z',
             lastSeen: '2025-09-01T09:25:00.000Z',
             lists: ['huawei', 'huawei-extended'],
@@ -73,36 +100,51 @@ describe('buildReport over the fixture log', () => {
       {
         client: 'fd00::1',
         total: 1,
+        attempts: 1,
         firstSeen: '2025-09-01T09:20:00.000Z',
         lastSeen: '2025-09-01T09:20:00.000Z',
-        vendors: [{ vendor: 'deepseek', count: 1, firstSeen: '2025-09-01T09:20:00.000Z', lastSeen: '2025-09-01T09:20:00.000Z', lists: ['deepseek'], bases: [GOV] }],
+        vendors: [
+          {
+            vendor: 'deepseek',
+            count: 1,
+            attempts: 1,
+            received: nx(1, 1, '2025-09-01T09:20:00.000Z', '2025-09-01T09:20:00.000Z'),
+            firstSeen: '2025-09-01T09:20:00.000Z',
+            lastSeen: '2025-09-01T09:20:00.000Z',
+            lists: ['deepseek'],
+            bases: [GOV],
+          },
+        ],
       },
     ]);
   });
 
-  it('formats an aligned table with one row per client and vendor', () => {
+  it('formats an aligned table with one row per client, vendor and answer received', () => {
     const table = formatReportTable(report);
     const lines = table.split('\n');
-    expect(lines[0]).toMatch(/^CLIENT\s+VENDOR\s+COUNT\s+FIRST SEEN\s+LAST SEEN\s+BASIS$/);
+    expect(lines[0]).toMatch(/^CLIENT\s+VENDOR\s+RECEIVED\s+QUERIES\s+ATTEMPTS\s+FIRST SEEN\s+LAST SEEN\s+BASIS$/);
     const rows = lines.slice(1, 5);
     expect(rows).toHaveLength(4);
-    expect(rows[0]).toMatch(/^10\.0\.0\.5\s+deepseek\s+3\s+2025-09-01 08:00:00Z\s+2025-09-01 09:10:00Z\s+Government of the Czech Republic \(Fiala cabinet\), 2025-07-09$/);
-    expect(rows[1]).toMatch(/^10\.0\.0\.5\s+huawei\s+1\s+2025-09-01 09:11:30Z\s+2025-09-01 09:11:30Z\s+NÚKIB, Czech Republic, 2018-12-17$/);
-    expect(rows[2]).toMatch(/^10\.0\.0\.7\s+huawei\s+3\s+2025-09-01 07:00:00Z\s+2025-09-01 09:25:00Z\s+NÚKIB, Czech Republic, 2018-12-17$/);
-    expect(rows[3]).toMatch(/^fd00::1\s+deepseek\s+1\s+2025-09-01 09:20:00Z\s+2025-09-01 09:20:00Z\s+Government/);
+    expect(rows[0]).toMatch(/^10\.0\.0\.5\s+deepseek\s+NXDOMAIN\s+3\s+2\s+2025-09-01 08:00:00Z\s+2025-09-01 09:10:00Z\s+Government of the Czech Republic \(Fiala cabinet\), 2025-07-09$/);
+    expect(rows[1]).toMatch(/^10\.0\.0\.5\s+huawei\s+NXDOMAIN\s+1\s+1\s+2025-09-01 09:11:30Z\s+2025-09-01 09:11:30Z\s+NÚKIB, Czech Republic, 2018-12-17$/);
+    expect(rows[2]).toMatch(/^10\.0\.0\.7\s+huawei\s+NXDOMAIN\s+3\s+3\s+2025-09-01 07:00:00Z\s+2025-09-01 09:25:00Z\s+NÚKIB, Czech Republic, 2018-12-17$/);
+    expect(rows[3]).toMatch(/^fd00::1\s+deepseek\s+NXDOMAIN\s+1\s+1\s+2025-09-01 09:20:00Z\s+2025-09-01 09:20:00Z\s+Government/);
 
     // Columns line up: every column starts where its header does.
     const header = lines[0] ?? '';
-    for (const col of ['VENDOR', 'FIRST SEEN', 'LAST SEEN', 'BASIS']) {
+    for (const col of ['VENDOR', 'RECEIVED', 'FIRST SEEN', 'LAST SEEN', 'BASIS']) {
       const at = header.indexOf(col);
       for (const row of rows) expect(row?.[at - 1], `${col} in ${row}`).toBe(' ');
       for (const row of rows) expect(row?.[at], `${col} in ${row}`).not.toBe(' ');
     }
-    // COUNT is right-aligned under its header.
-    const countEnd = header.indexOf('COUNT') + 'COUNT'.length;
-    for (const row of rows) expect(row?.[countEnd - 1]).toMatch(/\d/);
+    // QUERIES and ATTEMPTS are right-aligned under their headers.
+    for (const col of ['QUERIES', 'ATTEMPTS']) {
+      const end = header.indexOf(col) + col.length;
+      for (const row of rows) expect(row?.[end - 1]).toMatch(/\d/);
+    }
 
-    expect(table).toContain('8 sinkholed lookups from 3 clients, 2025-09-01 07:00:00Z to 2025-09-01 09:25:00Z.');
+    expect(table).toContain('8 blocked queries (7 user attempts) from 3 clients, 2025-09-01 07:00:00Z to 2025-09-01 09:25:00Z.');
+    expect(table).not.toContain('REFUSED');
     expect(table).toContain('4 lines skipped: 3 other events, 1 not JSON, 0 malformed sinkhole lines.');
     expect(table.endsWith('\n')).toBe(true);
   });
@@ -112,9 +154,9 @@ describe('buildReport over the fixture log', () => {
     expect(json.endsWith('\n')).toBe(true);
     const parsed = JSON.parse(json) as Report;
     expect(parsed).toEqual(report);
-    expect(Object.keys(parsed).sort()).toEqual(['clients', 'firstSeen', 'lastSeen', 'lines', 'sinkholes', 'skipped']);
-    expect(Object.keys(parsed.clients[0] ?? {}).sort()).toEqual(['client', 'firstSeen', 'lastSeen', 'total', 'vendors']);
-    expect(Object.keys(parsed.clients[0]?.vendors[0] ?? {}).sort()).toEqual(['bases', 'count', 'firstSeen', 'lastSeen', 'lists', 'vendor']);
+    expect(Object.keys(parsed).sort()).toEqual(['attempts', 'blocked', 'clients', 'firstSeen', 'lastSeen', 'lines', 'referrals', 'sinkholes', 'skipped']);
+    expect(Object.keys(parsed.clients[0] ?? {}).sort()).toEqual(['attempts', 'client', 'firstSeen', 'lastSeen', 'total', 'vendors']);
+    expect(Object.keys(parsed.clients[0]?.vendors[0] ?? {}).sort()).toEqual(['attempts', 'bases', 'count', 'firstSeen', 'lastSeen', 'lists', 'received', 'vendor']);
   });
 });
 
@@ -186,8 +228,8 @@ describe('buildReport on odd input', () => {
 
   it('shows "-" for a vendor whose lines name no basis', async () => {
     const table = formatReportTable(await buildReport([sinkhole({ basis: null })]));
-    expect(table.split('\n')[1]).toMatch(/^10\.0\.0\.1\s+deepseek\s+1\s+\S+ \S+\s+\S+ \S+\s+-$/);
-    expect(table).toContain('1 sinkholed lookup from 1 client,');
+    expect(table.split('\n')[1]).toMatch(/^10\.0\.0\.1\s+deepseek\s+unknown\s+1\s+1\s+\S+ \S+\s+\S+ \S+\s+-$/);
+    expect(table).toContain('1 blocked query (1 user attempt) from 1 client,');
   });
 });
 

@@ -86,3 +86,23 @@ describe('policy outcomes', () => {
     ]);
   });
 });
+
+describe('the DS of a listed apex is the parent zone\'s answer', () => {
+  it.each([
+    ['banned.test', 'forwarded', RCODE.NOERROR],
+    ['www.banned.test', 'sinkholed', RCODE.NXDOMAIN],
+    // A log-only list does what enforcement would: the apex DS goes upstream with no "would sinkhole" line.
+    ['trial.test', 'forwarded', RCODE.NOERROR],
+    ['www.trial.test', 'would-sinkhole', RCODE.NOERROR],
+    // An anti-bypass name is listed like any other.
+    ['use-application-dns.net', 'forwarded', RCODE.NOERROR],
+    ['_dns.resolver.arpa', 'bypass', RCODE.NOERROR],
+  ] as const)('DS %s → %s', async (name, outcome, rcode) => {
+    const h = await setup(BEFORE);
+    const answer = await h.handler(buildQuery({ id: 9, name, type: TYPE.DS }), user);
+    expect(h.outcomes).toEqual([outcome]);
+    expect(answer === null ? -1 : answer[3]! & 0x0f).toBe(rcode);
+    const logged = h.lines.filter((l) => ['sinkhole', 'would-sinkhole', 'bypass'].includes(String(l['event'])));
+    expect(logged).toHaveLength(outcome === 'forwarded' ? 0 : 1);
+  });
+});

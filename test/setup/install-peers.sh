@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # Installs the peers the tests drive (dig, kdig, nsd, unbound, unbound-control, openssl, and systemd-analyze for the
-# unit-file check); does nothing when they are present.
+# unit-file check; delv and ldns-keygen/ldns-signzone for the signed test tree of the DNSSEC tests; ip, nft and
+# iptables for the firewall rule tests); does nothing when they are present.
 set -euo pipefail
 
 required=(dig kdig nsd nsd-checkzone unbound unbound-control openssl systemd-analyze)
 packages=(bind9-dnsutils knot-dnsutils nsd unbound openssl systemd)
+# DNSSEC tests: delv (bind9-dnsutils) validates, ldnsutils signs the test root.
+required+=(delv ldns-keygen ldns-signzone)
+packages+=(ldnsutils)
+# Firewall rule tests (deploy/firewall/) in network namespaces: ip, nft, iptables-restore.
+required+=(ip nft iptables-restore ip6tables-restore)
+packages+=(iproute2 nftables iptables)
 
 missing_bins() {
   local b
