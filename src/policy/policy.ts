@@ -4,6 +4,7 @@ import { HradbaError, formatLocated } from '../errors.js';
 import { normalizeDomain } from './domain-name.js';
 import { PolicyCompiler, policyFromData, type PolicyData, type PrefixData } from './compiled-policy.js';
 import { checkList, parseList, readListText, type LoadedList } from './list-file.js';
+import type { ProblemReport } from './list-problems.js';
 import type { ListInfo, ListProblem, PolicyEntry } from './types.js';
 
 /** One enforced list as the policy saw it. */
@@ -11,8 +12,12 @@ export interface ListSummary {
   readonly info: ListInfo;
   /** Entries read from the list file (duplicates included; the trie keeps the first of each). */
   readonly entries: number;
-  /** Bad lines that were skipped (fewer than maxBadLines). */
+  /** Entries that repeat one of the list's own (counted in `entries`, stored once). */
+  readonly duplicates?: number;
+  /** The list's problems, bounded: whole-file ones, a count line, the first line samples (fewer than maxBadLines). */
   readonly problems: readonly ListProblem[];
+  /** Every problem counted per reason. */
+  readonly report?: ProblemReport;
   /**
    * The list's text and the config entry it was read with, kept for mandatory lists only: a later reload that
    * cannot use the file parses this again instead (text, not parsed entries: it crosses to the builder thread).
@@ -231,10 +236,13 @@ export async function buildPolicyData(lists: readonly ListConfig[], maxBadLines:
       mandatory: cfg.mandatory === true,
       ...(cfg.review === undefined ? {} : { review: cfg.review }),
     };
+    const { duplicates } = compiler.countsOf(index);
     return {
       info,
       entries: l.entryCount + (l.prefixes?.length ?? 0),
+      ...(duplicates > 0 ? { duplicates } : {}),
       problems: l.problems.slice(),
+      report: l.report,
       ...(cfg.mandatory === true && source !== undefined ? { source } : {}),
     };
   });
