@@ -164,6 +164,7 @@ export function policyFromData(data: PolicyData, version: number): Policy {
         ...(l.duplicates === undefined ? {} : { duplicates: l.duplicates }),
         problems: Object.freeze(l.problems.slice()),
         ...(l.report === undefined ? {} : { report: Object.freeze(l.report) }),
+        ...(l.sealed === true ? { sealed: true } : {}),
         ...(l.source === undefined ? {} : { source: Object.freeze(l.source) }),
       }),
     ),

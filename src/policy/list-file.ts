@@ -46,6 +46,8 @@ export interface LoadedList {
   readonly entryCount: number;
   /** Why the list may have no entry (`#@empty` of a hradba list, `mayBeEmpty` of its config entry). */
   readonly emptyReason?: string;
+  /** A hradba list that ends with its `#@end: N` trailer: a later version without one was cut. */
+  readonly sealed?: boolean;
 }
 
 /** firstToken returns the text up to the first space or tab. */
@@ -199,6 +201,7 @@ export function parseList(text: string, cfg: ListConfig, onEntry?: EntrySink): L
     fatal,
     entryCount,
     ...(emptyReason === undefined ? {} : { emptyReason }),
+    ...(header.sealed === true ? { sealed: true } : {}),
     ...(format === 'prefixes' ? { prefixes } : {}),
   };
 }

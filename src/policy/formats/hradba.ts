@@ -61,6 +61,8 @@ export interface Header {
   generated?: string;
   /** `#@empty: reason`: the list has no entry on purpose. */
   empty?: string;
+  /** The list ends with an `#@end: N` trailer (whether or not it matched). */
+  sealed?: boolean;
 }
 
 
@@ -198,6 +200,7 @@ export function readHradba(text: string, ctx: ReaderContext, fatal: ProblemSink)
       `'${TRAILER}: ${trailer.value}' but the file has ${entryLines} entry line${entryLines === 1 ? '' : 's'}: it was cut or changed; the list is refused`,
     );
   }
+  if (trailer !== undefined) header.sealed = true;
   if (afterTrailer > 0) fatal(afterTrailer, `content after the '${TRAILER}' trailer (line ${trailer?.line ?? 0}): two files joined, or a changed file; the list is refused`);
   return header;
 }
