@@ -248,15 +248,15 @@ export async function readListText(cfg: ListConfig): Promise<string> {
 /** checkList returns a parsed list that may be used, or throws HradbaError('HRADBA_ERR_LIST') with every problem. */
 export function checkList(list: LoadedList, maxBadLines: number): LoadedList {
   const file = list.info.file;
-  if (list.fatal) {
-    // Whatever made the list unusable comes first among its problems.
-    const first = list.problems[0];
-    throw new HradbaError('HRADBA_ERR_LIST', `${file}: ${first?.message ?? 'unusable list'}`, { problems: list.problems });
-  }
   if (list.report.badLines > maxBadLines) {
     throw new HradbaError('HRADBA_ERR_LIST', `${file}: ${list.report.badLines} bad lines (limit ${maxBadLines})`, {
       problems: list.problems,
     });
+  }
+  if (list.fatal) {
+    // Whatever made the list unusable comes first among its problems.
+    const first = list.problems[0];
+    throw new HradbaError('HRADBA_ERR_LIST', `${file}: ${first?.message ?? 'unusable list'}`, { problems: list.problems });
   }
   return list;
 }

@@ -150,11 +150,12 @@ export function readAdblock(text: string, ctx: ReaderContext): void {
       problem(lineNo, r.message, r.kind);
       continue;
     }
-    if (p !== null) {
-      if (r.allow ? overridden(p, r) : !r.important && p.exceptions.has(keyOf(r.domain, r.exact)) && !overridden(p, { ...r, allow: true, important: p.exceptions.get(keyOf(r.domain, r.exact)) === true })) {
-        // The rule that wins the name is the other one; it is emitted where it stands.
-        continue;
-      }
+    // Where a block and an exception of one name meet, only the one that wins is emitted, where it stands.
+    if (p !== null && r.allow && overridden(p, r)) continue;
+    if (p !== null && !r.allow) {
+      const exception = p.exceptions.get(keyOf(r.domain, r.exact));
+      // An important exception beats every block; a plain one beats a plain block unless an important block covers it.
+      if (exception === true || (exception === false && !r.important && !overridden(p, { ...r, allow: true, important: false }))) continue;
     }
     emit(r.domain, r.exact, lineNo, r.allow || undefined);
   }
