@@ -74,7 +74,7 @@ export function detectFormat(text: string): ListFormat {
     }
     // Zone-file directives or an SOA mean an RPZ zone; '||' or '@@' rules an AdBlock list; '!' is its comment.
     if (line.startsWith('$ORIGIN') || line.startsWith('$TTL') || /\sSOA\s/i.test(line)) return 'rpz';
-    if (line.startsWith('||') || line.startsWith('@@') || line.startsWith('!')) return 'adblock';
+    if (line.startsWith('|') || line.startsWith('@@') || line.startsWith('!')) return 'adblock';
     if (line.startsWith('#')) continue;
     if (line.startsWith('*.')) return 'wildcard';
     const first = firstToken(line);

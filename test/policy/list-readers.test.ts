@@ -22,8 +22,10 @@ const lineProblems = (list: LoadedList): string[] => list.problems.filter((p) =>
 
 describe('AdGuard DNS syntax', () => {
   it('reads the anchors as AdGuard does: || the name and below, | ... | the name only', () => {
-    const l = read(['||a.test^', '||b.test^|', '|c.test^|', '|d.test^', '|e.test|', ''].join('\n'), { format: 'adblock' });
-    expect(entriesOf(l)).toEqual(['1:a.test', '2:b.test', '3:=c.test', '4:=d.test', '5:=e.test']);
+    const text = ['|c.test^|', '||a.test^', '||b.test^|', '|d.test^', '|e.test|', ''].join('\n');
+    expect(detectFormat(text)).toBe('adblock');
+    const l = read(text, { format: 'adblock' });
+    expect(entriesOf(l)).toEqual(['1:=c.test', '2:a.test', '3:b.test', '4:=d.test', '5:=e.test']);
     expect(l.problems).toEqual([]);
   });
 
