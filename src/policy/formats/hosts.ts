@@ -32,6 +32,19 @@ export function readHosts(text: string, exact: boolean, mappings: 'skip' | 'bloc
   const lines = new LineCursor(text, problem);
   for (let raw = lines.next(); raw !== null; raw = lines.next()) {
     const lineNo = lines.lineNo;
+    // Most lines of a big hosts file are '0.0.0.0 name': one space, one name, nothing else to look at.
+    const space = raw.indexOf(' ');
+    if (space === 7 && raw.startsWith('0.0.0.0') && raw.indexOf(' ', space + 1) < 0 && raw.indexOf('\t') < 0 && raw.indexOf('#') < 0) {
+      const token = raw.charCodeAt(raw.length - 1) === 0x0d ? raw.slice(space + 1, -1) : raw.slice(space + 1);
+      const last = token.charCodeAt(token.length - 1);
+      if (token.length > 0 && !(last >= 0x30 && last <= 0x39) && !token.includes(':')) {
+        const d = normalizeDomain(token);
+        if (typeof d === 'string' && !HOSTS_SKIP.has(d) && !d.startsWith('ip6-')) {
+          emit(d, exact, lineNo);
+          continue;
+        }
+      }
+    }
     const hash = raw.indexOf('#');
     const data = (hash < 0 ? raw : raw.slice(0, hash)).trim();
     if (data.length === 0) continue;
