@@ -10,14 +10,6 @@
 import { normalizeDomain } from '../domain-name.js';
 import { LineCursor, type ReaderContext } from './line-cursor.js';
 
-/** One trigger as read. */
-interface RpzEntry {
-  readonly domain: string;
-  readonly exact: boolean;
-  readonly allow: boolean;
-  readonly line: number;
-}
-
 /** The common record of a feed, `owner [ttl] [class] CNAME target`, read with one expression. */
 const SIMPLE = /^([^\s;()"$]+)[ \t]+(?:\d+[smhdw]?[ \t]+)?(?:(?:IN|CH|HS)[ \t]+)?(?:\d+[smhdw]?[ \t]+)?CNAME[ \t]+([^\s;()"]+)[ \t\r]*$/i;
 
@@ -43,22 +35,28 @@ export function readRpz(text: string, ctx: ReaderContext): void {
   let origin: string | null = null;
   let lastOwner: string | null = null;
   let depth = 0;
-  // The last trigger, held back one record so a following '*.name' of the same action merges with 'name'.
-  let pending: RpzEntry | null = null;
+  // The last trigger, held back one record so a following '*.name' of the same action merges with 'name'
+  // (plain variables, not an object per record).
+  let pDomain = '';
+  let pExact = false;
+  let pAllow = false;
+  let pLine = 0;
   const flush = (): void => {
-    if (pending !== null) ctx.emit(pending.domain, pending.exact, pending.line, pending.allow || undefined);
-    pending = null;
+    if (pLine > 0) ctx.emit(pDomain, pExact, pLine, pAllow || undefined);
+    pLine = 0;
   };
-  const add = (e: RpzEntry): void => {
-    const p = pending;
+  const add = (domain: string, exact: boolean, allow: boolean, line: number): void => {
     // 'name' and '*.name' with one action: the name and every name below it, at the first of their lines.
-    if (p !== null && p.domain === e.domain && p.allow === e.allow && p.exact !== e.exact) {
-      pending = { ...e, exact: false, line: p.line };
+    if (pLine > 0 && pDomain === domain && pAllow === allow && pExact !== exact) {
+      pExact = false;
       return;
     }
     flush();
     // A wildcard alone covers its apex as well (hradba entries cover a name with its subdomains).
-    pending = e;
+    pDomain = domain;
+    pExact = exact;
+    pAllow = allow;
+    pLine = line;
   };
 
   const relative = (owner: string, lineNo: number): string | null => {
@@ -106,13 +104,36 @@ export function readRpz(text: string, ctx: ReaderContext): void {
       problem(lineNo, d.error);
       return;
     }
-    add({ domain: d, exact: !wildcard, allow, line: lineNo });
+    add(d, !wildcard, allow, lineNo);
   };
 
   const lines = new LineCursor(text, problem);
   for (let raw = lines.next(); raw !== null; raw = lines.next()) {
     const lineNo = lines.lineNo;
     if (depth === 0) {
+      // The shape of nearly every line of a feed, 'name CNAME .' with single spaces: no expression, no tokens.
+      const sp = raw.indexOf(' ');
+      if (sp > 0 && raw.charCodeAt(sp + 1) === 0x43 /* C */ && raw.startsWith('CNAME ', sp + 1)) {
+        // 'CNAME .' is looked at without cutting the target out of the line.
+        const dotOnly = raw.length === sp + 8 && raw.charCodeAt(sp + 7) === 0x2e;
+        const target = dotOnly ? '.' : raw.slice(sp + 7);
+        const action = dotOnly || target === '*.' || target === 'rpz-drop.' ? 0 : target === 'rpz-passthru.' ? 1 : -1;
+        const c0 = raw.charCodeAt(0);
+        // A relative owner that is no directive or apex; anything odd in it fails normalizeDomain and takes the long way.
+        if (action >= 0 && c0 !== 0x24 /* $ */ && c0 !== 0x40 /* @ */ && raw.charCodeAt(sp - 1) !== 0x2e /* . */) {
+          const owner = raw.slice(0, sp);
+          const wildcard = c0 === 0x2a /* * */ && owner.charCodeAt(1) === 0x2e;
+          const base = wildcard ? owner.slice(2) : owner;
+          if (!base.includes('rpz-')) {
+            const d = normalizeDomain(base);
+            if (typeof d === 'string') {
+              lastOwner = owner;
+              add(d, !wildcard, action === 1, lineNo);
+              continue;
+            }
+          }
+        }
+      }
       const m = SIMPLE.exec(raw);
       if (m !== null) {
         const owner = m[1] ?? '';
