@@ -19,8 +19,8 @@ export interface ReaderContext {
 export const UNTERMINATED = 'last line has no newline: the file may be cut, so this line is not used';
 
 /**
- * LineCursor hands out a text's lines in order. A last line without '\n' is held back and reported (the file
- * may have been cut in the middle of it) unless `keepUnterminated` is set.
+ * LineCursor hands out a text's lines in order. With a `problem` (or `held`) callback, a last line without
+ * '\n' is held back and reported (the file may have been cut in the middle of it).
  */
 export class LineCursor {
   readonly #text: string;
@@ -53,6 +53,31 @@ export class LineCursor {
     this.#pos = nl + 1;
     this.lineNo++;
     return raw;
+  }
+
+  /** Where the line of the last nextEnd() starts in the text. */
+  lineStart = 0;
+
+  /**
+   * nextEnd moves to the next line without cutting it out of the text: returns where it ends (its '\n'), its
+   * start in `lineStart`; -1 after the last line (a held-back one included), as next() returns null.
+   */
+  nextEnd(): number {
+    const text = this.#text;
+    if (this.#pos >= text.length) return -1;
+    this.lineStart = this.#pos;
+    this.lineNo++;
+    const nl = text.indexOf('\n', this.#pos);
+    if (nl >= 0) {
+      this.#pos = nl + 1;
+      return nl;
+    }
+    this.#pos = text.length;
+    if (this.#held === undefined) return text.length;
+    const raw = text.slice(this.lineStart);
+    if (raw.trim().length === 0) return text.length;
+    this.#held(this.lineNo, raw);
+    return -1;
   }
 }
 

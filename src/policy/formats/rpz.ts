@@ -108,32 +108,36 @@ export function readRpz(text: string, ctx: ReaderContext): void {
   };
 
   const lines = new LineCursor(text, problem);
-  for (let raw = lines.next(); raw !== null; raw = lines.next()) {
+  for (let end = lines.nextEnd(); end >= 0; end = lines.nextEnd()) {
     const lineNo = lines.lineNo;
+    const start = lines.lineStart;
     if (depth === 0) {
-      // The shape of nearly every line of a feed, 'name CNAME .' with single spaces: no expression, no tokens.
-      const sp = raw.indexOf(' ');
-      if (sp > 0 && raw.charCodeAt(sp + 1) === 0x43 /* C */ && raw.startsWith('CNAME ', sp + 1)) {
+      // The shape of nearly every line of a feed, 'name CNAME .' with single spaces: read in place, no expression.
+      const sp = text.indexOf(' ', start);
+      if (sp > start && sp + 7 <= end && text.charCodeAt(sp + 1) === 0x43 /* C */ && text.charCodeAt(sp + 6) === 0x20 && text.startsWith('NAME', sp + 2)) {
         // 'CNAME .' is looked at without cutting the target out of the line.
-        const dotOnly = raw.length === sp + 8 && raw.charCodeAt(sp + 7) === 0x2e;
-        const target = dotOnly ? '.' : raw.slice(sp + 7);
+        const dotOnly = end === sp + 8 && text.charCodeAt(sp + 7) === 0x2e;
+        const target = dotOnly ? '.' : text.slice(sp + 7, end);
         const action = dotOnly || target === '*.' || target === 'rpz-drop.' ? 0 : target === 'rpz-passthru.' ? 1 : -1;
-        const c0 = raw.charCodeAt(0);
+        const c0 = text.charCodeAt(start);
         // A relative owner that is no directive or apex; anything odd in it fails normalizeDomain and takes the long way.
-        if (action >= 0 && c0 !== 0x24 /* $ */ && c0 !== 0x40 /* @ */ && raw.charCodeAt(sp - 1) !== 0x2e /* . */) {
-          const owner = raw.slice(0, sp);
-          const wildcard = c0 === 0x2a /* * */ && owner.charCodeAt(1) === 0x2e;
-          const base = wildcard ? owner.slice(2) : owner;
-          if (!base.includes('rpz-')) {
+        if (action >= 0 && c0 !== 0x24 /* $ */ && c0 !== 0x40 /* @ */ && text.charCodeAt(sp - 1) !== 0x2e /* . */) {
+          const wildcard = c0 === 0x2a /* * */ && text.charCodeAt(start + 1) === 0x2e;
+          const base = text.slice(wildcard ? start + 2 : start, sp);
+          // A trigger other than QNAME is marked by its last label ('32.1.2.0.192.rpz-ip'): those take the long way.
+          if (!base.startsWith('rpz-', base.lastIndexOf('.') + 1)) {
             const d = normalizeDomain(base);
             if (typeof d === 'string') {
-              lastOwner = owner;
+              lastOwner = wildcard ? `*.${base}` : base;
               add(d, !wildcard, action === 1, lineNo);
               continue;
             }
           }
         }
       }
+    }
+    const raw = text.slice(start, end);
+    if (depth === 0) {
       const m = SIMPLE.exec(raw);
       if (m !== null) {
         const owner = m[1] ?? '';
