@@ -81,12 +81,6 @@ export class LineCursor {
   }
 }
 
-/** dataPart drops an inline `# comment` and the blanks around a data line. */
-export function dataPart(raw: string): string {
-  const hash = raw.indexOf('#');
-  return (hash < 0 ? raw : raw.slice(0, hash)).trim();
-}
-
 /** quoted shows a line in a message, cut when long. */
 export function quoted(line: string): string {
   return `'${line.length > 80 ? `${line.slice(0, 77)}...` : line}'`;
