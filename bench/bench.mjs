@@ -4,7 +4,7 @@
  * size and writes bench/results/latest.md.
  *
  *   node bench/bench.mjs [--sizes 1k,100k,1M] [--duration 3] [--rounds 1] [--servers node-limit,hradba,unbound,dnsmasq]
- *                        [--workers 1,2] [--reloads 0] [--profile] [--out bench/results/latest.md]
+ *                        [--workers 1,2] [--reloads 0] [--profile] [--formats 48719] [--out bench/results/latest.md]
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { ask, startProbe, waitFor } from './dns-client.mjs';
 import { listNames, sinkholedQueries, rng } from './names.mjs';
 import { summariseProfile } from './profile.mjs';
+import { benchListFormats } from './list-formats.mjs';
 import { KINDS, ROOT, freePort, rssMiB, startNsd, stopProcess } from './servers.mjs';
 
 const { values: args } = parseArgs({
@@ -25,6 +26,8 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '' },
     reloads: { type: 'string', default: '0' },
     profile: { type: 'boolean', default: false },
+    // Names per list in the list-format rows (bench/list-formats.mjs); 0 leaves them out.
+    formats: { type: 'string', default: '48719' },
     out: { type: 'string', default: join(ROOT, 'bench', 'results', 'latest.md') },
   },
 });
@@ -290,6 +293,12 @@ async function main() {
     }
   } finally {
     await nsd.stop();
+  }
+  if (Number(args.formats) > 0) {
+    say(`list formats: ${args.formats} names`);
+    const section = await benchListFormats({ count: Number(args.formats), rounds: Math.max(3, ROUNDS), say });
+    sections.push(section);
+    process.stdout.write(`${section}\n`);
   }
   const profileText = profiles.length > 0 ? summariseProfile(profiles) : null;
   const header = [

@@ -240,9 +240,11 @@ function buildList({ vendor, meta, yamlName, id, kind, sections, extraExact, not
   if (dropped.duplicate.length > 0) left.push(`duplicates dropped: ${dropped.duplicate.join(', ')}`);
   if (left.length > 0) head.push('#', '# Left out or covered:', ...left.map((l) => `#   - ${l}`));
   if (count === 0) head.push('#', '# No domain of this vendor is known; the list is empty on purpose so a config can still name it.');
+  // hradba refuses an empty list unless it says why, and a list whose '#@end' count does not match (a cut file).
+  if (count === 0) head.push('#@empty: no domain of this vendor is known');
 
   const entries = body.length === 0 ? '' : `\n${body.join('\n').replace(/^\n/, '')}\n`;
-  return { text: `${head.join('\n')}\n${entries}`, count, basis: vendor.basis ?? [] };
+  return { text: `${head.join('\n')}\n${entries}\n#@end: ${count}\n`, count, basis: vendor.basis ?? [] };
 }
 
 const FORMAT_SPEC = `## List format (hradba list, version 1)

@@ -1,4 +1,4 @@
-/** `hradba check`: validates the config and every list it names, printing entries per list and every problem as file:line. */
+/** `hradba check`: validates the config and every list it names, printing entries per list and its problems (counts per reason, the first file:line samples). */
 import { deploymentWarnings } from '../config/deployment-warnings.js';
 import { loadConfig } from '../config/load.js';
 import { formatLocated } from '../errors.js';
@@ -21,16 +21,21 @@ export async function check(configFile: string, out: NodeJS.WritableStream = pro
   for (const w of deploymentWarnings(config)) out.write(`warning: ${config.file}: ${w.message}\n`);
 
   let failed = false;
-  const rows: string[][] = [['list', 'enforced', 'entries', 'warnings', 'vendor', 'basis']];
+  const rows: string[][] = [['list', 'enforced', 'entries', 'duplicates', 'warnings', 'vendor', 'basis']];
   for (const list of config.lists) {
     try {
       const loaded = await loadList(list, config.maxBadLines);
       const basis = loaded.info.basis[0];
+      // Distinct entries and repeated ones apart: 'entries' is what the trie will hold.
+      const distinct = new Set(loaded.entries.map((e) => (e.exact ? `=${e.domain}` : e.domain))).size + (loaded.prefixes?.length ?? 0);
+      const { badLines, skippedLines } = loaded.report;
+      const whole = loaded.report.fileProblems.length;
       rows.push([
         loaded.info.id,
         list.enabled ? 'yes' : 'no',
-        String(loaded.entries.length),
-        String(loaded.problems.length),
+        String(distinct),
+        String(loaded.entries.length - (distinct - (loaded.prefixes?.length ?? 0))),
+        String(badLines + skippedLines + whole),
         loaded.info.vendor,
         basis === undefined ? '' : `${basis.date} ${shorten(basis.authority, 60)}`,
       ]);
@@ -39,7 +44,7 @@ export async function check(configFile: string, out: NodeJS.WritableStream = pro
       if (due !== null) out.write(`warning: ${config.file}: list '${loaded.info.id}' (${list.file}) was due for review on ${due}; check its entries and basis, then move its 'review' date\n`);
     } catch (err) {
       failed = true;
-      rows.push([list.id ?? list.file, list.enabled ? 'yes' : 'no', 'FAILED', '', '', '']);
+      rows.push([list.id ?? list.file, list.enabled ? 'yes' : 'no', 'FAILED', '', '', '', '']);
       for (const line of problemsOf(err)) out.write(`error: ${line}\n`);
     }
   }
@@ -47,7 +52,7 @@ export async function check(configFile: string, out: NodeJS.WritableStream = pro
   if (!failed) {
     try {
       const policy = await buildPolicy(config.lists, config.maxBadLines, 1);
-      rows.push(['total enforced', '', String(policy.entryCount), '', '', '']);
+      rows.push(['total enforced', '', String(policy.entryCount), '', '', '', '']);
     } catch (err) {
       failed = true;
       for (const line of problemsOf(err)) out.write(`error: ${line}\n`);

@@ -13,9 +13,10 @@ import { upstreamOrError } from '../upstream/upstream-url.js';
 import type { ClientConfig, Config, ExceptionConfig, ForwardZone, GroupConfig, HostPort, ListConfig, Upstream } from './types.js';
 
 export const SINKHOLE_MODES = ['nxdomain', 'nodata', 'refused', 'null', 'ip'] as const;
-export const LIST_FORMATS = ['hradba', 'plain', 'hosts', 'adblock', 'rpz', 'prefixes'] as const;
+export const LIST_FORMATS = ['hradba', 'plain', 'wildcard', 'hosts', 'adblock', 'rpz', 'prefixes'] as const;
 export const LIST_MATCH = ['suffix', 'exact'] as const;
 export const LIST_MODES = ['enforce', 'log-only'] as const;
+export const HOSTS_MAPPINGS = ['skip', 'block'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export const ACCESS_ACTIONS = ['refuse', 'drop'] as const;
 export const POOL_STRATEGIES = ['sequential', 'round-robin', 'fastest'] as const;
@@ -103,7 +104,7 @@ const KEYS = {
   forward: ['attemptTimeout', 'deadline', 'socketPool', 'testNames'],
   access: ['allow', 'action'],
   sinkhole: ['mode', 'ttl', 'ipv4', 'ipv6', 'ede'],
-  list: ['file', 'enabled', 'format', 'match', 'id', 'vendor', 'vendorName', 'basis', 'mandatory', 'mode', 'review'],
+  list: ['file', 'enabled', 'format', 'match', 'id', 'vendor', 'vendorName', 'basis', 'mandatory', 'mode', 'review', 'hostsMappings', 'mayBeEmpty'],
   basis: ['authority', 'date', 'title', 'url'],
   edns: ['udpSize'],
   tcp: ['idleTimeout', 'maxConnections', 'maxPipelined', 'frameTimeout', 'maxConnectionsPerClient'],
@@ -602,9 +603,12 @@ function readList(c: Ctx, item: Field): ListConfig | undefined {
   const mandatory = readBool(c, get('mandatory'));
   const mode = readEnum(c, get('mode'), LIST_MODES);
   const review = readMatching(c, get('review'), (v) => DATE.test(v), "an ISO date such as '2026-06-30'");
+  const hostsMappings = readEnum(c, get('hostsMappings'), HOSTS_MAPPINGS);
+  const mayBeEmpty = readString(c, get('mayBeEmpty'));
+  if (mayBeEmpty !== undefined && mayBeEmpty.trim() === '') bad(c, get('mayBeEmpty'), 'must say why the list may be empty');
 
   // Plain and hosts files carry no metadata, so provenance for the block log must come from here.
-  if (format === 'plain' || format === 'hosts' || format === 'adblock' || format === 'rpz' || format === 'prefixes') {
+  if (format === 'plain' || format === 'wildcard' || format === 'hosts' || format === 'adblock' || format === 'rpz' || format === 'prefixes') {
     for (const key of ['id', 'vendor', 'basis'] as const) {
       const f = get(key);
       if (f.node === undefined) bad(c, f, `required for a ${format} list (the file itself carries no metadata)`);
@@ -631,6 +635,8 @@ function readList(c: Ctx, item: Field): ListConfig | undefined {
     ...(mandatory === undefined ? {} : { mandatory }),
     ...(mode === undefined ? {} : { mode }),
     ...(review === undefined ? {} : { review }),
+    ...(hostsMappings === undefined ? {} : { hostsMappings }),
+    ...(mayBeEmpty === undefined ? {} : { mayBeEmpty }),
   };
 }
 

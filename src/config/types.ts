@@ -33,7 +33,7 @@ export interface ForwardZone {
 export type PoolStrategy = 'sequential' | 'round-robin' | 'fastest';
 
 export type SinkholeMode = 'nxdomain' | 'nodata' | 'refused' | 'null' | 'ip';
-export type ListFormat = 'hradba' | 'plain' | 'hosts' | 'adblock' | 'rpz' | 'prefixes';
+export type ListFormat = 'hradba' | 'plain' | 'wildcard' | 'hosts' | 'adblock' | 'rpz' | 'prefixes';
 /** enforce: matching names are sinkholed; log-only: they are answered normally and logged as 'would-sinkhole'. */
 export type ListMode = 'enforce' | 'log-only';
 
@@ -57,6 +57,10 @@ export interface ListConfig {
   readonly mode?: ListMode;
   /** ISO date after which `hradba check` warns that the list is due for review. */
   readonly review?: string;
+  /** Hosts lines that map a name to a routable address (not a block address): 'skip' (default, with a warning) or 'block'. */
+  readonly hostsMappings?: 'skip' | 'block';
+  /** Why the list may yield no entry (a third-party list's `#@empty`); without it an empty list fails. */
+  readonly mayBeEmpty?: string;
 }
 
 /** One exception (allow entry) of a client group. */

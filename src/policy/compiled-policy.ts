@@ -42,13 +42,36 @@ export class PolicyCompiler {
   #entryList = new Uint16Array(1024);
   #entryLine = new Int32Array(1024);
   #entryAllow = new Uint8Array(1024);
+  /** Per list: entries it added, and entries that repeat one of its own (a duplicate line). */
+  readonly #distinct: number[] = [];
+  readonly #duplicates: number[] = [];
+
+  /** countsOf says how many distinct entries the list at `index` added and how many of its entries repeated its own. */
+  countsOf(index: number): { distinct: number; duplicates: number } {
+    return { distinct: this.#distinct[index] ?? 0, duplicates: this.#duplicates[index] ?? 0 };
+  }
+
+  /** ownerOf finds which list holds an entry already in the trie (rare: only for repeated names). */
+  #ownerOf(domain: string, exact: boolean): number {
+    for (const e of this.#trie.matchAll(domain)) {
+      if (this.#trie.isExact(e) === exact && this.#trie.domainOf(e) === domain) return this.#entryList[e] ?? -1;
+    }
+    return -1;
+  }
 
   /** sinkFor returns the entry callback for the list at `index` (its position among the loaded lists). */
   sinkFor(index: number): EntrySink {
     if (index >= MAX_LISTS) throw new RangeError(`at most ${MAX_LISTS} lists per policy`);
+    this.#distinct[index] ??= 0;
+    this.#duplicates[index] ??= 0;
     return (domain, exact, line, allow) => {
       const n = this.#trie.add(domain, exact);
-      if (n < 0) return;
+      if (n < 0) {
+        // A name an earlier list holds is not this list's duplicate: it counts for neither.
+        if (this.#ownerOf(domain, exact) === index) this.#duplicates[index] = (this.#duplicates[index] ?? 0) + 1;
+        return;
+      }
+      this.#distinct[index] = (this.#distinct[index] ?? 0) + 1;
       if (n >= this.#entryList.length) {
         const list = new Uint16Array(this.#entryList.length * 2);
         list.set(this.#entryList);
@@ -138,7 +161,10 @@ export function policyFromData(data: PolicyData, version: number): Policy {
       Object.freeze({
         info: Object.freeze(l.info),
         entries: l.entries,
+        ...(l.duplicates === undefined ? {} : { duplicates: l.duplicates }),
         problems: Object.freeze(l.problems.slice()),
+        ...(l.report === undefined ? {} : { report: Object.freeze(l.report) }),
+        ...(l.sealed === true ? { sealed: true } : {}),
         ...(l.source === undefined ? {} : { source: Object.freeze(l.source) }),
       }),
     ),

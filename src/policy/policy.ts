@@ -4,6 +4,7 @@ import { HradbaError, formatLocated } from '../errors.js';
 import { normalizeDomain } from './domain-name.js';
 import { PolicyCompiler, policyFromData, type PolicyData, type PrefixData } from './compiled-policy.js';
 import { checkList, parseList, readListText, type LoadedList } from './list-file.js';
+import type { ProblemReport } from './list-problems.js';
 import type { ListInfo, ListProblem, PolicyEntry } from './types.js';
 
 /** One enforced list as the policy saw it. */
@@ -11,8 +12,14 @@ export interface ListSummary {
   readonly info: ListInfo;
   /** Entries read from the list file (duplicates included; the trie keeps the first of each). */
   readonly entries: number;
-  /** Bad lines that were skipped (fewer than maxBadLines). */
+  /** Entries that repeat one of the list's own (counted in `entries`, stored once). */
+  readonly duplicates?: number;
+  /** The list's problems, bounded: whole-file ones, a count line, the first line samples (fewer than maxBadLines). */
   readonly problems: readonly ListProblem[];
+  /** Every problem counted per reason. */
+  readonly report?: ProblemReport;
+  /** The file ended with its `#@end` trailer: a reload of a version without one (a cut file) is refused. */
+  readonly sealed?: boolean;
   /**
    * The list's text and the config entry it was read with, kept for mandatory lists only: a later reload that
    * cannot use the file parses this again instead (text, not parsed entries: it crosses to the builder thread).
@@ -48,7 +55,7 @@ export interface BuildPolicyOptions {
 /** What a build needs of the policy in force: plain data, so it crosses to a worker thread. */
 export interface PrevPolicyData {
   readonly version: number;
-  readonly lists: ReadonlyArray<Pick<ListSummary, 'info' | 'entries' | 'source'>>;
+  readonly lists: ReadonlyArray<Pick<ListSummary, 'info' | 'entries' | 'source' | 'sealed'>>;
 }
 
 /** BuildPolicyOptions with the policy in force reduced to plain data (what the builder thread receives). */
@@ -65,7 +72,12 @@ export type PolicyInForce = Pick<Policy, 'version' | 'lists'>;
 export function prevPolicyData(policy: PolicyInForce): PrevPolicyData {
   return {
     version: policy.version,
-    lists: policy.lists.map((l) => ({ info: l.info, entries: l.entries, ...(l.source === undefined ? {} : { source: l.source }) })),
+    lists: policy.lists.map((l) => ({
+      info: l.info,
+      entries: l.entries,
+      ...(l.source === undefined ? {} : { source: l.source }),
+      ...(l.sealed === true ? { sealed: true } : {}),
+    })),
   };
 }
 
@@ -119,6 +131,18 @@ export async function buildPolicy(
   return policyFromData(await buildPolicyData(lists, maxBadLines, dataOptions(opts)), version);
 }
 
+/**
+ * checkSealed refuses a list whose version in force ended with its `#@end` trailer while this one has none: a
+ * file cut anywhere loses its last line first, and the trailer is that line.
+ */
+function checkSealed(list: LoadedList, before: Pick<ListSummary, 'sealed'> | undefined): LoadedList {
+  if (before?.sealed === true && list.sealed !== true && list.format === 'hradba') {
+    const message = "the list in force ended with its '#@end: N' trailer and this version has none: the file was cut (a forced reload, SIGUSR2, accepts it)";
+    throw new HradbaError('HRADBA_ERR_LIST', `${list.info.file}: ${message}`, { problems: [{ file: list.info.file, line: 0, message }, ...list.problems] });
+  }
+  return list;
+}
+
 /** One list that goes into the policy, as read now or (kept) as read before. */
 interface UsedList {
   readonly list: LoadedList;
@@ -135,7 +159,7 @@ export async function buildPolicyData(lists: readonly ListConfig[], maxBadLines:
   // first list wins a shared name and no object per entry is ever held.
   const texts = await Promise.allSettled(enabled.map((cfg) => readListText(cfg)));
   const compiler = new PolicyCompiler();
-  const prevByFile = new Map<string, Pick<ListSummary, 'info' | 'entries' | 'source'>>();
+  const prevByFile = new Map<string, Pick<ListSummary, 'info' | 'entries' | 'source' | 'sealed'>>();
   for (const l of opts.prev?.lists ?? []) prevByFile.set(l.info.file, l);
 
   const problems: ListProblem[] = [];
@@ -152,9 +176,9 @@ export async function buildPolicyData(lists: readonly ListConfig[], maxBadLines:
     try {
       if (r.status === 'rejected') throw r.reason;
       // With a fallback the list is checked before it goes into the trie: a rejected version must leave no entry behind.
-      if (fallback !== undefined) checkList(parseList(r.value, cfg, () => undefined), maxBadLines);
+      if (fallback !== undefined) checkSealed(checkList(parseList(r.value, cfg, () => undefined), maxBadLines), opts.force === true ? undefined : before);
       // Without one, a list that fails still went into the trie, but then the whole build fails and the trie is dropped.
-      const list = checkList(parseList(r.value, cfg, compiler.sinkFor(used.length)), maxBadLines);
+      const list = checkSealed(checkList(parseList(r.value, cfg, compiler.sinkFor(used.length)), maxBadLines), opts.force === true ? undefined : before);
       // Its warnings stay with the list (ListSummary.problems); the error lists only what made lists fail.
       used.push({ list, cfg, ...(cfg.mandatory === true ? { source: { text: r.value, cfg } } : {}) });
     } catch (err) {
@@ -231,10 +255,14 @@ export async function buildPolicyData(lists: readonly ListConfig[], maxBadLines:
       mandatory: cfg.mandatory === true,
       ...(cfg.review === undefined ? {} : { review: cfg.review }),
     };
+    const { duplicates } = compiler.countsOf(index);
     return {
       info,
       entries: l.entryCount + (l.prefixes?.length ?? 0),
+      ...(duplicates > 0 ? { duplicates } : {}),
       problems: l.problems.slice(),
+      report: l.report,
+      ...(l.sealed === true ? { sealed: true } : {}),
       ...(cfg.mandatory === true && source !== undefined ? { source } : {}),
     };
   });

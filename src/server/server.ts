@@ -75,10 +75,52 @@ export function logReloadFailed(log: Logger, inForce: number, err: unknown, bega
   );
 }
 
-/** problemsOf lists an error's located problems as `file:line: message` lines, or its message. */
+/** At most this many problem lines, and this many characters of them, go into one log line or one report. */
+const MAX_PROBLEM_LINES = 90;
+const MAX_PROBLEM_CHARS = 12 * 1024;
+
+/** problemsOf lists an error's located problems as `file:line: message` lines, or its message; bounded (a log line stays under 16 KiB). */
 export function problemsOf(err: unknown): string[] {
-  if (err instanceof HradbaError && err.problems.length > 0) return err.problems.map(formatLocated);
-  return [err instanceof Error ? err.message : String(err)];
+  const all = err instanceof HradbaError && err.problems.length > 0 ? err.problems.map(formatLocated) : [err instanceof Error ? err.message : String(err)];
+  const out: string[] = [];
+  let chars = 0;
+  for (const line of all) {
+    const shown = line.length > 1000 ? `${line.slice(0, 997)}...` : line;
+    if (out.length >= MAX_PROBLEM_LINES || chars + shown.length > MAX_PROBLEM_CHARS) {
+      out.push(`... and ${all.length - out.length} more problem(s)`);
+      break;
+    }
+    out.push(shown);
+    chars += shown.length;
+  }
+  return out;
+}
+
+/** logListProblems writes one line per list with problems: lines per reason and the first samples, never one line per problem. */
+function logListProblems(log: Logger, snap: Snapshot): void {
+  for (const l of snap.policy.lists) {
+    if (l.problems.length === 0) continue;
+    const r = l.report;
+    log.warn(
+      {
+        event: 'list-problem',
+        list: l.info.id,
+        file: l.info.file,
+        badLines: r?.badLines ?? 0,
+        skippedLines: r?.skippedLines ?? 0,
+        reasons: r?.reasons ?? {},
+        problems: l.problems.map(formatLocated),
+      },
+      `list ${l.info.id}: ${l.problems.map(formatLocated)[0] ?? ''}`.slice(0, 300),
+    );
+  }
+}
+
+/** duplicatesSummary maps list id to its repeated entries, for the lists that have any. */
+function duplicatesSummary(snap: Snapshot): Record<string, number> | undefined {
+  const out: Record<string, number> = {};
+  for (const l of snap.policy.lists) if ((l.duplicates ?? 0) > 0) out[l.info.id] = l.duplicates ?? 0;
+  return Object.keys(out).length === 0 ? undefined : out;
 }
 
 async function loadEffectiveConfig(opts: ServerOptions): Promise<Config> {
@@ -103,9 +145,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ...(opts.initialPolicy === undefined ? {} : { policy: opts.initialPolicy }),
   });
   let snap = first.snapshot;
-  for (const l of snap.policy.lists) {
-    for (const p of l.problems) log.warn({ event: 'list-problem', list: l.info.id }, formatLocated(p));
-  }
+  logListProblems(log, snap);
   const inFlight = new InFlight();
   const handler = createQueryHandler({
     current: () => snap,
@@ -145,6 +185,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       upstreams: snap.config.upstreams.map((u) => u.url),
       policyVersion: snap.version,
       lists: listsSummary(snap),
+      ...(duplicatesSummary(snap) === undefined ? {} : { duplicates: duplicatesSummary(snap) }),
       durationMs: Date.now() - started,
     },
     'hradba is serving',
@@ -170,9 +211,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       snap = snapshot;
       metrics?.policyLoaded(policyFacts(snap), true);
       log.level = config.log.level;
-      for (const l of snap.policy.lists) {
-        for (const p of l.problems) log.warn({ event: 'list-problem', list: l.info.id }, formatLocated(p));
-      }
+      logListProblems(log, snap);
       for (const k of snap.policy.kept) {
         log.error(
           { event: 'list-kept', list: k.id, file: k.file, errors: k.errors, policyVersion: snap.version },
@@ -185,6 +224,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           ok: true,
           policyVersion: snap.version,
           lists: listsSummary(snap),
+          ...(duplicatesSummary(snap) === undefined ? {} : { duplicates: duplicatesSummary(snap) }),
           entries: snap.policy.entryCount,
           durationMs: Date.now() - began,
           ...(force ? { forced: true } : {}),

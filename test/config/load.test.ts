@@ -128,7 +128,17 @@ describe('the shipped config/hradba.yaml', () => {
         'zte',
       ].sort(),
     );
-    // Shipped lists are hradba lists: their provenance is in their headers, not here.
-    for (const l of cfg.lists) expect(Object.keys(l)).toEqual(['file', 'enabled']);
+    // Shipped lists are hradba lists: their provenance is in their headers, not here; those with a Czech legal
+    // basis are mandatory, so a reload whose config drops or breaks them keeps them in force.
+    const { loadList } = await import('../../src/policy/list-file.js');
+    const czech: string[] = [];
+    for (const l of cfg.lists) {
+      const { info } = await loadList(l, 0);
+      const isCzech = info.basis.some((b) => /Czech/.test(b.authority));
+      if (isCzech) czech.push(name(l.file));
+      expect(Object.keys(l)).toEqual(isCzech ? ['file', 'enabled', 'mandatory'] : ['file', 'enabled']);
+      if (isCzech) expect(l.mandatory, l.file).toBe(true);
+    }
+    expect(czech).toEqual(expect.arrayContaining(['deepseek', 'huawei', 'zte', 'tiktok']));
   });
 });

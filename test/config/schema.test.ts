@@ -106,9 +106,9 @@ describe('config validation: each rule, its message and its line', () => {
     ['list file missing', yaml('lists:', '  - file: a.list', '  - file: b.list', '  - enabled: false'), [at(4, 'lists[2].file: required')]],
     ['list file empty', yaml('lists:', "  - file: ''"), [at(2, "lists[0].file: must be a non-empty string (got '')")]],
     ['list file a number', yaml('lists:', '  - file: 5'), [at(2, 'lists[0].file: must be a non-empty string (got 5)')]],
-    ['list unknown key', yaml('lists:', '  - file: a.list', '    enable: false'), [at(3, "lists[0].enable: unknown key 'enable' (known: file, enabled, format, match, id, vendor, vendorName, basis, mandatory, mode, review); did you mean 'enabled'?")]],
+    ['list unknown key', yaml('lists:', '  - file: a.list', '    enable: false'), [at(3, "lists[0].enable: unknown key 'enable' (known: file, enabled, format, match, id, vendor, vendorName, basis, mandatory, mode, review, hostsMappings, mayBeEmpty); did you mean 'enabled'?")]],
     ['enabled not a boolean', yaml('lists:', '  - file: a.list', '    enabled: "no"'), [at(3, "lists[0].enabled: must be true or false (got 'no')")]],
-    ['format unknown', yaml('lists:', '  - file: a.list', '    format: csv'), [at(3, "lists[0].format: must be one of hradba, plain, hosts, adblock, rpz, prefixes (got 'csv')")]],
+    ['format unknown', yaml('lists:', '  - file: a.list', '    format: csv'), [at(3, "lists[0].format: must be one of hradba, plain, wildcard, hosts, adblock, rpz, prefixes (got 'csv')")]],
     ['match unknown', yaml('lists:', '  - file: a.list', '    match: prefix'), [at(3, "lists[0].match: must be one of suffix, exact (got 'prefix')")]],
     ['id not a slug', yaml('lists:', '  - file: a.list', '    id: Deep Seek'), [at(3, "lists[0].id: must be lower-case letters, digits, '-', '_' or '.', starting with a letter or digit, at most 63 long (got 'Deep Seek')")]],
     ['vendor not a slug', yaml('lists:', '  - file: a.list', '    vendor: -x'), [at(3, "lists[0].vendor: must be lower-case letters, digits, '-', '_' or '.', starting with a letter or digit, at most 63 long (got '-x')")]],
@@ -189,7 +189,7 @@ describe('config validation: several problems at once', () => {
       at(4, 'listen: must list at least one address'),
       at(5, `colour: unknown key 'colour' (known: ${TOP_KEYS})`),
       at(7, 'lists[0].file: required'),
-      at(9, "lists[1].format: must be one of hradba, plain, hosts, adblock, rpz, prefixes (got 'csv')"),
+      at(9, "lists[1].format: must be one of hradba, plain, wildcard, hosts, adblock, rpz, prefixes (got 'csv')"),
       at(11, 'edns.udpSize: must be from 512 to 4096 (got 100)'),
     ]);
   });

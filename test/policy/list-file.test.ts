@@ -98,40 +98,49 @@ a..b.example.org
 =
 #@id: too-late
 also-ok.example.net
+#@end: 7
 `;
     const list = parseList(text, { file, enabled: true });
     expect(list.fatal).toBe(false);
     expect(entriesOf(list)).toEqual(['6:ok.example.org', '13:also-ok.example.net']);
+    // Seven bad lines: a count line with the reasons, then the first five as samples.
+    expect(list.report.badLines).toBe(7);
+    expect(list.report.reasons).toEqual({
+      "unknown directive '…'": 1,
+      'not a domain name': 2,
+      'label longer than 63 octets': 1,
+      "empty label in '…'": 1,
+      'empty name': 1,
+      "directive '…' after the first entry is ignored": 1,
+    });
     expect(list.problems.map((p) => [p.file, p.line])).toEqual([
+      [file, 0],
       [file, 5],
       [file, 7],
       [file, 8],
       [file, 9],
       [file, 10],
-      [file, 11],
-      [file, 12],
     ]);
     const messages = list.problems.map((p) => p.message);
-    expect(messages[0]).toBe("unknown directive '#@colour'");
-    expect(messages[1]).toBe("not a domain name: 'foo bar.example.org' (character space not allowed)");
-    expect(messages[2]).toContain('label longer than 63 octets');
-    expect(messages[3]).toContain("wildcard '*' not supported");
-    expect(messages[4]).toContain('empty label');
-    expect(messages[5]).toBe('empty name');
-    expect(messages[6]).toContain('after the first entry');
+    expect(messages[0]).toContain('7 bad lines (');
+    expect(messages[0]).toContain('2 not a domain name');
+    expect(messages[1]).toBe("unknown directive '#@colour'");
+    expect(messages[2]).toBe("not a domain name: 'foo bar.example.org' (character space not allowed)");
+    expect(messages[3]).toContain('label longer than 63 octets');
+    expect(messages[4]).toContain("wildcard '*' not supported");
+    expect(messages[5]).toContain('empty label');
   });
 
   it('the fixture file on disk gives the same problems', async () => {
     const list = await loadList({ file: fixture('bad-lines.list'), enabled: true }, 10);
-    expect(list.problems.map((p) => p.line)).toEqual([5, 7, 8, 9, 10, 11, 12]);
+    expect(list.problems.map((p) => p.line)).toEqual([0, 5, 7, 8, 9, 10]);
+    expect(list.report.badLines).toBe(7);
   });
 
   it('a header without id, vendor or basis is fatal, named at line 0', async () => {
     const err = await loadError({ file: fixture('no-meta.list'), enabled: true });
     expect(err.code).toBe('HRADBA_ERR_LIST');
-    expect(err.problems).toEqual([
-      { file: fixture('no-meta.list'), line: 0, message: "hradba list header lacks '#@id', '#@vendor', '#@basis' (at least one)" },
-    ]);
+    expect(err.problems[0]).toEqual({ file: fixture('no-meta.list'), line: 0, message: "hradba list header lacks '#@id', '#@vendor', '#@basis' (at least one)" });
     expect(err.message).toBe(`${fixture('no-meta.list')}: hradba list header lacks '#@id', '#@vendor', '#@basis' (at least one)`);
   });
 
@@ -144,15 +153,16 @@ also-ok.example.net
 #@basis: Authority | 9 July 2025 | Title | https://example.org/
 #@basis: Authority | 2025-07-09 | Title | ftp://example.org/
 example.org
+#@end: 1
 `,
       { file: 'bad-basis.list', enabled: true },
     );
     expect(list.fatal).toBe(true);
     expect(list.problems).toEqual([
+      { file: 'bad-basis.list', line: 0, message: "hradba list header lacks '#@basis' (at least one)" },
       { file: 'bad-basis.list', line: 4, message: "basis needs 'authority | date | title | url', got 2 field(s)" },
       { file: 'bad-basis.list', line: 5, message: "basis date '9 July 2025' is not YYYY, YYYY-MM or YYYY-MM-DD" },
       { file: 'bad-basis.list', line: 6, message: "basis url 'ftp://example.org/' is not an http(s) URL" },
-      { file: 'bad-basis.list', line: 0, message: "hradba list header lacks '#@basis' (at least one)" },
     ]);
   });
 
@@ -172,7 +182,7 @@ example.org
   });
 
   it('metadata in the config entry of a hradba list is fatal; match is only ignored', () => {
-    const text = '#@hradba-list 1\n#@id: a\n#@vendor: v\n#@basis: A | 2025 | T | https://example.org/\nexample.org\n';
+    const text = '#@hradba-list 1\n#@id: a\n#@vendor: v\n#@basis: A | 2025 | T | https://example.org/\nexample.org\n#@end: 1\n';
     const withId = parseList(text, { file: 'a.list', enabled: true, id: 'other' });
     expect(withId.fatal).toBe(true);
     expect(withId.problems[0]?.message).toContain('remove id from its config entry');
@@ -186,7 +196,7 @@ example.org
     const list = await loadList({ file: fixture('crlf.list'), enabled: true }, 0);
     expect(list.info.id).toBe('crlf');
     expect(entriesOf(list)).toEqual(['5:example.org', '6:=exact.example.net']);
-    const bom = parseList('\uFEFF#@hradba-list 1\n#@id: b\n#@vendor: v\n#@basis: A | 2025 | T | https://example.org/\nexample.org\n', {
+    const bom = parseList('\uFEFF#@hradba-list 1\n#@id: b\n#@vendor: v\n#@basis: A | 2025 | T | https://example.org/\nexample.org\n#@end: 1\n', {
       file: 'bom.list',
       enabled: true,
     });
@@ -298,9 +308,9 @@ describe('detectFormat', () => {
   });
 
   it('an explicit format wins over detection', () => {
-    const list = parseList('0.0.0.0 ads.example.org\n', { file: 'x', enabled: true, format: 'plain', ...plainMeta });
+    const list = parseList('0.0.0.0 ads.example.org\nok.example.org\n', { file: 'x', enabled: true, format: 'plain', ...plainMeta });
     expect(list.format).toBe('plain');
-    expect(list.entries).toEqual([]);
+    expect(entriesOf(list)).toEqual(['2:ok.example.org']);
     expect(list.problems).toHaveLength(1);
   });
 });
@@ -345,6 +355,7 @@ describe('size', () => {
   it('parses a 200,000-line list completely', () => {
     const lines = ['#@hradba-list 1', '#@id: big', '#@vendor: v', '#@basis: A | 2025 | T | https://example.org/'];
     for (let i = 0; i < 200_000; i++) lines.push(`host${i}.example${i % 97}.org`);
+    lines.push('#@end: 200000');
     const list = parseList(lines.join('\n'), { file: 'big.list', enabled: true });
     expect(list.problems).toEqual([]);
     expect(list.entries).toHaveLength(200_000);

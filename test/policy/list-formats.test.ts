@@ -6,9 +6,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ListConfig } from '../../src/config/types.js';
 import { compileClientGroups } from '../../src/policy/client-groups.js';
 import { compileAntiBypass } from '../../src/policy/anti-bypass.js';
-import { parseAdblock } from '../../src/policy/formats/adblock.js';
-import { parsePrefixes } from '../../src/policy/formats/prefixes.js';
-import { parseRpz } from '../../src/policy/formats/rpz.js';
 import { detectFormat, loadList, parseList } from '../../src/policy/list-file.js';
 import { buildPolicy } from '../../src/policy/policy.js';
 import { exportRpz } from '../../src/policy/rpz-export.js';
@@ -19,28 +16,29 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const META = { id: 'imported', vendor: 'example', basis: [{ authority: 'A', date: '2026', title: 'T', url: 'https://example.org/' }] };
 
-function collect<T>(parse: (lines: string[], problem: (line: number, message: string) => void) => T[], text: string): { entries: T[]; problems: string[] } {
-  const problems: string[] = [];
-  const entries = parse(text.split('\n'), (line, message) => problems.push(`${line}: ${message}`));
-  return { entries, problems };
+/** collect reads a short text (at most five problems) as a list of the format, with its trailing newline. */
+function collect(format: 'adblock' | 'rpz' | 'prefixes', text: string): { entries: object[]; problems: string[] } {
+  const l = parseList(`${text}\n`, { file: 'x', enabled: true, format, ...META, mayBeEmpty: 'test' });
+  const entries = format === 'prefixes' ? (l.prefixes ?? []) : l.entries;
+  return { entries, problems: l.problems.filter((p) => p.line > 0).map((p) => `${p.line}: ${p.message}`) };
 }
 
 describe('AdBlock rules', () => {
   it.each([
-    ['||example.org^', [{ domain: 'example.org', allow: false, line: 1 }], []],
-    ['@@||ok.example.org^', [{ domain: 'ok.example.org', allow: true, line: 1 }], []],
-    ['||Example.ORG^$important', [{ domain: 'example.org', allow: false, line: 1 }], []],
-    ['! a comment\n[Adblock Plus 2.0]\n\n||a.test^', [{ domain: 'a.test', allow: false, line: 4 }], []],
-    ['||bücher.example^', [{ domain: 'xn--bcher-kva.example', allow: false, line: 1 }], []],
-    ['example.org##.ad', [], ['1: not a domain rule']],
-    ['||example.org/ads^', [], ['1: not a domain rule']],
-    ['||example.org^$third-party', [], ['1: not a domain rule']],
+    ['||example.org^', [{ domain: 'example.org', exact: false, line: 1 }], []],
+    ['@@||ok.example.org^', [{ domain: 'ok.example.org', exact: false, line: 1, allow: true }], []],
+    ['||Example.ORG^$important', [{ domain: 'example.org', exact: false, line: 1 }], []],
+    ['! a comment\n[Adblock Plus 2.0]\n\n||a.test^', [{ domain: 'a.test', exact: false, line: 4 }], []],
+    ['||bücher.example^', [{ domain: 'xn--bcher-kva.example', exact: false, line: 1 }], []],
+    ['example.org##.ad', [], ['1: cosmetic rule skipped']],
+    ['||example.org/ads^', [], ['1: path rule skipped']],
+    ['||example.org^$third-party', [], ["1: browser modifier skipped ('$third-party'"]],
     ['/banner/*', [], ['1: not a domain rule']],
-    ['|https://example.org|', [], ['1: not a domain rule']],
-    ['||*.example.org^', [], ['1: not a domain rule']],
+    ['|https://example.org|', [], ['1: path rule skipped']],
+    ['||*.example.org^', [], ["1: not a domain name: '*.example.org' (wildcard"]],
     ['||bad..name^', [], ['1: ']],
   ])('%j', (text, entries, problems) => {
-    const r = collect(parseAdblock, text);
+    const r = collect('adblock', text);
     expect(r.entries).toEqual(entries);
     expect(r.problems.length).toBe(problems.length);
     problems.forEach((p, i) => expect(r.problems[i]).toContain(p));
@@ -56,7 +54,7 @@ describe('IP prefix lists', () => {
     ['0.0.0.0/0', [], ['1: \'0.0.0.0/0\' is too broad']],
     ['fe80::1%eth0', [], ['1: ']],
   ])('%j', (text, entries, problems) => {
-    const r = collect(parsePrefixes, text);
+    const r = collect('prefixes', text);
     expect(r.entries).toEqual(entries);
     expect(r.problems.length).toBe(problems.length);
     problems.forEach((p, i) => expect(r.problems[i]).toContain(p));
@@ -91,15 +89,15 @@ describe('RPZ zone files', () => {
     ['inner wildcard', ['a.*.test CNAME .'], [], ["'*' is allowed only as the leftmost label"]],
     ['outside the zone', ['bad.other.zone. CNAME .'], [], ['outside the zone rpz.example.']],
   ])('%s', (_name, body, want, problems) => {
-    const r = collect(parseRpz, ['$ORIGIN rpz.example.', ...ZONE_HEAD, ...body].join('\n'));
-    expect(r.entries.map(({ domain, exact, allow }) => ({ domain, exact, allow }))).toEqual(want);
+    const r = collect('rpz', ['$ORIGIN rpz.example.', ...ZONE_HEAD, ...body].join('\n')) as { entries: { domain: string; exact: boolean; allow?: boolean }[]; problems: string[] };
+    expect(r.entries.map(({ domain, exact, allow }) => ({ domain, exact, allow: allow === true }))).toEqual(want);
     expect(r.problems.length).toBe(problems.length);
     problems.forEach((p, i) => expect(r.problems[i]).toContain(p));
   });
 
   it('takes the zone name from the SOA owner when there is no $ORIGIN, and reports lines by number', () => {
-    const r = collect(parseRpz, ['rpz.example. 60 IN SOA localhost. root.localhost. 1 3600 600 86400 60', 'a.test.rpz.example. CNAME .', 'b.test CNAME .', 'c.test MX 10 x.'].join('\n'));
-    expect(r.entries.map((e) => [e.domain, e.line])).toEqual([['a.test', 2], ['b.test', 3]]);
+    const r = collect('rpz', ['rpz.example. 60 IN SOA localhost. root.localhost. 1 3600 600 86400 60', 'a.test.rpz.example. CNAME .', 'b.test CNAME .', 'c.test MX 10 x.'].join('\n'));
+    expect((r.entries as { domain: string; line: number }[]).map((e) => [e.domain, e.line])).toEqual([['a.test', 2], ['b.test', 3]]);
     expect(r.problems).toEqual(['4: unsupported action: MX local data (hradba implements CNAME ., CNAME *., rpz-passthru. and rpz-drop.)']);
   });
 

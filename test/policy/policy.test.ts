@@ -21,6 +21,8 @@ function writeList(name: string, id: string, entries: readonly string[], extra: 
     `#@basis: Authority of ${id}, Czech Republic | 2025-07-09 | Ban ${id} | https://example.org/${id}`,
     '#@basis: Second authority | 2024 | Warning | https://example.net/',
     ...entries,
+    // Sealed as generated lists are: the trailer counts the entry lines.
+    `#@end: ${entries.length}`,
   ].join('\n');
   writeFileSync(file, `${text}\n`);
   return { file, enabled: true, ...extra };
@@ -141,7 +143,9 @@ describe('buildPolicy failures', () => {
     expect(err.code).toBe('HRADBA_ERR_LIST');
     expect(err.message).toBe(`2 lists failed: ${tooBad.file}: 3 bad lines (limit 2); ${missing.file}: cannot read list: no such file`);
     // Problems of the failed lists (the good list's warning is not what failed).
+    // (too-bad.list:0 says it yields no entry at all.)
     expect(err.problems.map((p) => `${path.basename(p.file)}:${p.line}`)).toEqual([
+      'too-bad.list:0',
       'too-bad.list:7',
       'too-bad.list:8',
       'too-bad.list:9',
