@@ -87,6 +87,9 @@ export class LogSink {
   #dropped = 0;
   #droppedSinceSummary = 0;
   #summaryStart = Date.now();
+  /** Drops the log itself has not recorded yet, and since when. */
+  #unlogged = 0;
+  #unloggedSince = 0;
   #lastDropMs: number | null = null;
   #lastDropReason = 'backlog full';
   #reopened = 0;
@@ -250,6 +253,8 @@ export class LogSink {
     if (n <= 0) return;
     this.#dropped += n;
     this.#droppedSinceSummary += n;
+    if (this.#unlogged === 0) this.#unloggedSince = Date.now();
+    this.#unlogged += n;
     this.#lastDropMs = Date.now();
     this.#lastDropReason = reason;
   }
@@ -363,13 +368,19 @@ export class LogSink {
     if (!this.#closing) this.#retryTimer.unref();
   }
 
+  /**
+   * One summary per interval: on stderr while the log fails (the drops of that interval); in the log itself as soon
+   * as it works again (every drop it has not recorded yet), so the evidence file says what it is missing.
+   */
   #summarise(final = false): void {
-    const count = this.#droppedSinceSummary;
-    if (count > 0) {
-      const logWorks = !final && this.#fault === null && !this.#failed && !this.#closed;
-      this.#opts.onEvent({ kind: 'dropped', count, total: this.#dropped, reason: this.#lastDropReason, sinceMs: this.#summaryStart, logWorks });
-      this.#droppedSinceSummary = 0;
+    const logWorks = !final && this.#fault === null && !this.#failed && !this.#closed;
+    if (logWorks && this.#unlogged > 0) {
+      this.#opts.onEvent({ kind: 'dropped', count: this.#unlogged, total: this.#dropped, reason: this.#lastDropReason, sinceMs: this.#unloggedSince, logWorks });
+      this.#unlogged = 0;
+    } else if (!logWorks && this.#droppedSinceSummary > 0) {
+      this.#opts.onEvent({ kind: 'dropped', count: this.#droppedSinceSummary, total: this.#dropped, reason: this.#lastDropReason, sinceMs: this.#summaryStart, logWorks });
     }
+    this.#droppedSinceSummary = 0;
     this.#summaryStart = Date.now();
   }
 

@@ -137,7 +137,8 @@ export function createLogger(opts: LoggerOptions): AppLogger {
     close(deadlineMs = Date.now() + DEFAULT_CLOSE_MS): Promise<void> {
       // Lines already logged are written by close(); anything logged from now on is a no-op.
       root.level = 'silent';
-      closing ??= sink.close(deadlineMs);
+      // The sink's last report (lines it could not write by the deadline) must reach stderr before the exit.
+      closing ??= sink.close(deadlineMs).then(() => stderrDrained(STDERR_DRAIN_MS));
       return closing;
     },
 
@@ -150,6 +151,19 @@ export function createLogger(opts: LoggerOptions): AppLogger {
 const stderrQueue: string[] = [];
 const STDERR_QUEUE_MAX = 16;
 let stderrBusy = false;
+let stderrIdle: (() => void) | null = null;
+/** How long close() waits for its reports to reach stderr (a stalled stderr must not hold the exit). */
+const STDERR_DRAIN_MS = 250;
+function stderrDrained(ms: number): Promise<void> {
+  if (!stderrBusy) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    stderrIdle = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+}
 function writeToStderr(text: string): void {
   if (stderrQueue.length >= STDERR_QUEUE_MAX) return;
   stderrQueue.push(text);
@@ -159,6 +173,9 @@ function nextStderr(): void {
   const text = stderrQueue.shift();
   if (text === undefined) {
     stderrBusy = false;
+    const idle = stderrIdle;
+    stderrIdle = null;
+    idle?.();
     return;
   }
   stderrBusy = true;
