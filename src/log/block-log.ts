@@ -83,16 +83,16 @@ function loggedBasis(list: ListInfo): LoggedBasis | null {
   return b;
 }
 
-// The parts of a sinkhole line that depend only on the entry (match, list, vendor, basis), serialised once per entry
-// object: the policy hands out the same object for the same entry, and a reload brings new ones (hence weak).
-const entryFragments = new WeakMap<PolicyEntry, string>();
+// The parts of a sinkhole line that depend only on the list (list, vendor, basis), serialised once per ListInfo (a
+// reload brings new ones, hence weak). Not per entry: the policy makes entry objects on demand, so a stream of
+// distinct names would make every line a cache miss.
+const listFragments = new WeakMap<ListInfo, string>();
 
-function entryFragment(entry: PolicyEntry): string {
-  let f = entryFragments.get(entry);
+function listFragment(list: ListInfo): string {
+  let f = listFragments.get(list);
   if (f === undefined) {
-    const list = entry.list;
-    f = `,"match":${json(entry.domain)},"matchExact":${entry.exact},"list":${json(list.id)},"vendor":${json(list.vendor)},"basis":${JSON.stringify(loggedBasis(list))}`;
-    entryFragments.set(entry, f);
+    f = `,"list":${json(list.id)},"vendor":${json(list.vendor)},"basis":${JSON.stringify(loggedBasis(list))}`;
+    listFragments.set(list, f);
   }
   return f;
 }
@@ -141,7 +141,7 @@ export function logSinkhole(log: Logger, ev: SinkholeEvent): void {
   const target = evidenceTarget(log);
   if (target !== null) {
     target.sink.write(
-      `${infoHead()}${target.bindings},"event":"${logOnly ? EVENT.wouldSinkhole : EVENT.sinkhole}",${clientJson(ev)},"qname":${json(ev.qname)},"qtype":"${typeName(ev.qtype)}","mode":"${ev.mode}"${ev.received === undefined ? '' : `,"received":${json(ev.received)}`}${entryFragment(ev.entry)},"policyVersion":${ev.policyVersion}${ev.via === undefined ? '' : `,"via":${json(ev.via)}`}${ev.answerIp === undefined ? '' : `,"answerIp":"${ev.answerIp}"`},"msg":"${logOnly ? WOULD_SINKHOLE_MSG : SINKHOLE_MSG}"}\n`,
+      `${infoHead()}${target.bindings},"event":"${logOnly ? EVENT.wouldSinkhole : EVENT.sinkhole}",${clientJson(ev)},"qname":${json(ev.qname)},"qtype":"${typeName(ev.qtype)}","mode":"${ev.mode}"${ev.received === undefined ? '' : `,"received":${json(ev.received)}`},"match":${json(ev.entry.domain)},"matchExact":${ev.entry.exact}${listFragment(ev.entry.list)},"policyVersion":${ev.policyVersion}${ev.via === undefined ? '' : `,"via":${json(ev.via)}`}${ev.answerIp === undefined ? '' : `,"answerIp":"${ev.answerIp}"`},"msg":"${logOnly ? WOULD_SINKHOLE_MSG : SINKHOLE_MSG}"}\n`,
     );
     return;
   }

@@ -56,6 +56,12 @@ export interface LogSinkStats {
 const RETRY_MS = 1_000;
 /** Retry while closing: the deadline is short, so use it. */
 const CLOSING_RETRY_MS = 50;
+/**
+ * Under load a write follows the previous one by at least this long (unless a batch is half full), so a busy
+ * second is a few hundred writes, not one per event-loop turn. Lines wait at most this long; when idle, the
+ * first line goes at once.
+ */
+const LINGER_MS = 4;
 /** Retry of a write the pipe refused for now (EAGAIN). */
 const AGAIN_MS = 10;
 export const DEFAULT_CHECK_MS = 2_000;
@@ -76,6 +82,8 @@ export class LogSink {
   #inflight: Buffer | null = null;
   #inflightLines = 0;
   #scheduled = false;
+  #lingerTimer: NodeJS.Timeout | null = null;
+  #lastWriteMs = 0;
   #retryTimer: NodeJS.Timeout | null = null;
   #reopenWanted: string | null = null;
   #checking = false;
@@ -102,6 +110,10 @@ export class LogSink {
 
   readonly #kick = (): void => {
     this.#scheduled = false;
+    this.#soon();
+  };
+  readonly #lingered = (): void => {
+    this.#lingerTimer = null;
     if (this.#inflight === null) this.#next();
   };
   readonly #retry = (): void => {
@@ -131,7 +143,7 @@ export class LogSink {
     }
     this.#pending.push(text);
     this.#pendingChars += text.length;
-    if (!this.#scheduled && this.#inflight === null) {
+    if (!this.#scheduled && this.#inflight === null && this.#lingerTimer === null) {
       // Lines of this turn go out together, in one write, once the turn's work is done.
       this.#scheduled = true;
       setImmediate(this.#kick);
@@ -172,7 +184,7 @@ export class LogSink {
         clearTimeout(timer);
         resolve(true);
       };
-      if (!this.#scheduled && this.#inflight === null) this.#next();
+      if (this.#inflight === null) this.#now();
     });
   }
 
@@ -245,6 +257,26 @@ export class LogSink {
     }
   }
 
+  /** Starts the next write now, or after the linger when the previous one was moments ago and the batch is small. */
+  #soon(): void {
+    if (this.#inflight !== null || this.#lingerTimer !== null) return;
+    const since = Date.now() - this.#lastWriteMs;
+    if (!this.#closing && since < LINGER_MS && this.#pendingChars < this.#opts.maxWrite / 2) {
+      this.#lingerTimer = setTimeout(this.#lingered, LINGER_MS - since);
+      return;
+    }
+    this.#next();
+  }
+
+  /** Starts the next write without lingering (flush, close). */
+  #now(): void {
+    if (this.#lingerTimer !== null) {
+      clearTimeout(this.#lingerTimer);
+      this.#lingerTimer = null;
+    }
+    this.#next();
+  }
+
   #idle(): boolean {
     return this.#pending.length === 0 && this.#inflight === null;
   }
@@ -298,6 +330,7 @@ export class LogSink {
     const { buf, lines } = this.#take();
     this.#inflight = buf;
     this.#inflightLines = lines;
+    this.#lastWriteMs = Date.now();
     this.#send();
   }
 
@@ -334,7 +367,9 @@ export class LogSink {
       this.#summarise();
     }
     this.#applyReopen();
-    this.#next();
+    // A flush or close waits: write what is left at once; otherwise let the next lines gather.
+    if (this.#drained !== null || this.#closing || this.#pending.length === 0) this.#now();
+    else this.#soon();
   }
 
   #onFault(err: NodeJS.ErrnoException): void {
