@@ -9,6 +9,7 @@ import { fitUdp } from '../dns/truncate.js';
 import { CLASS_IN } from '../dns/constants.js';
 import type { ParsedQuery } from '../dns/types.js';
 import { logBypass, logException, logExceptionExpired, logSinkhole, receivedOf, type LookupContext } from '../log/block-log.js';
+import { infoEnabled } from '../log/evidence-line.js';
 import type { Remote } from '../net/types.js';
 import { walkAnswer, type AnswerAddress } from '../policy/answer-inspection.js';
 import { activeException, type ClientIdentity, type ExceptionRule } from '../policy/client-groups.js';
@@ -80,6 +81,8 @@ export function createPolicyStage(log: Logger): PolicyStage {
    * enforced block also says what the client received. One object of one shape per line.
    */
   const logBlock = (snap: Snapshot, q: ParsedQuery, remote: Remote, who: ClientIdentity, entry: PolicyEntry, found: Found, logOnly: boolean): void => {
+    // With the block log off (level warn), not even the event object is built.
+    if (!infoEnabled(log)) return;
     const sh = snap.config.sinkhole;
     logSinkhole(log, {
       client: remote.address,

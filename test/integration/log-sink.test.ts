@@ -243,3 +243,50 @@ describe('rotation', () => {
     expect(sinkholeLine(`${file}.2`, 'after-rm0.banned-vendor.test')).toBeDefined();
   });
 });
+
+describe('rotation by logrotate itself', () => {
+  let dir: string;
+  let file: string;
+  let hradba: Running;
+  const logrotate = '/usr/sbin/logrotate';
+
+  beforeAll(async () => {
+    if (!existsSync(logrotate)) throw new Error('logrotate is missing: run test/setup/install-peers.sh');
+    dir = makeTempDir('hradba-logrotate');
+    file = join(dir, 'logs', 'hradba.log');
+    hradba = await start(dir, { file });
+  });
+
+  afterAll(async () => {
+    if (hradba !== undefined) await stopChild(hradba.proc, 'SIGTERM', 5000);
+    removeTempDir(dir);
+  });
+
+  const sinkholeLine = (f: string, qname: string): Line | undefined => linesOf(f).find((l) => l['event'] === 'sinkhole' && l['qname'] === qname);
+  const rotate = (name: string, body: string): void => {
+    const conf = join(dir, `${name}.conf`);
+    writeFileSync(conf, `${file} {\n    rotate 3\n    missingok\n${body}}\n`);
+    execFileSync(logrotate, ['-f', '-s', join(dir, `${name}.state`), conf]);
+  };
+
+  it('create + postrotate SIGHUP (the README snippet): new lines in the new file, none lost in between', async () => {
+    expect(await sinkholed(hradba.port, 'lr-before', 1)).toBe(1);
+    await retry('the line before rotation', 50, 100, async () => sinkholeLine(file, 'lr-before0.banned-vendor.test'));
+    rotate('create', `    create 0640 root root\n    postrotate\n        kill -HUP ${hradba.proc.pid}\n    endscript\n`);
+    await retry('the reopened file', 50, 100, async () => linesOf(file).find((l) => l['event'] === 'log-reopened'));
+    expect(await sinkholed(hradba.port, 'lr-after', 1)).toBe(1);
+    await retry('the line after rotation', 50, 100, async () => sinkholeLine(file, 'lr-after0.banned-vendor.test'));
+    expect(sinkholeLine(`${file}.1`, 'lr-before0.banned-vendor.test')).toBeDefined();
+    expect(sinkholeLine(`${file}.1`, 'lr-after0.banned-vendor.test')).toBeUndefined();
+  });
+
+  it('copytruncate: lines go on in the truncated file from its start', async () => {
+    rotate('copytruncate', '    copytruncate\n');
+    expect(await sinkholed(hradba.port, 'lr-truncated', 1)).toBe(1);
+    await retry('the line after copytruncate', 50, 100, async () => sinkholeLine(file, 'lr-truncated0.banned-vendor.test'));
+    const bytes = readFileSync(file);
+    expect(bytes[0]).toBe('{'.charCodeAt(0));
+    expect(bytes.includes(0)).toBe(false);
+    expect(sinkholeLine(`${file}.1`, 'lr-after0.banned-vendor.test')).toBeDefined();
+  });
+});

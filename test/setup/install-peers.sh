@@ -5,6 +5,9 @@ set -euo pipefail
 
 required=(dig kdig nsd nsd-checkzone unbound unbound-control openssl systemd-analyze)
 packages=(bind9-dnsutils knot-dnsutils nsd unbound openssl systemd)
+# logrotate: the log sink's rotation test runs the real thing, with and without copytruncate.
+required+=(logrotate)
+packages+=(logrotate)
 
 missing_bins() {
   local b
