@@ -142,6 +142,7 @@ export function logSinkhole(log: Logger, ev: SinkholeEvent): void {
   if (target !== null) {
     target.sink.write(
       `${infoHead()}${target.bindings},"event":"${logOnly ? EVENT.wouldSinkhole : EVENT.sinkhole}",${clientJson(ev)},"qname":${json(ev.qname)},"qtype":"${typeName(ev.qtype)}","mode":"${ev.mode}"${ev.received === undefined ? '' : `,"received":${json(ev.received)}`},"match":${json(ev.entry.domain)},"matchExact":${ev.entry.exact}${listFragment(ev.entry.list)},"policyVersion":${ev.policyVersion}${ev.via === undefined ? '' : `,"via":${json(ev.via)}`}${ev.answerIp === undefined ? '' : `,"answerIp":"${ev.answerIp}"`},"msg":"${logOnly ? WOULD_SINKHOLE_MSG : SINKHOLE_MSG}"}\n`,
+      true,
     );
     return;
   }

@@ -57,9 +57,9 @@ const RETRY_MS = 1_000;
 /** Retry while closing: the deadline is short, so use it. */
 const CLOSING_RETRY_MS = 50;
 /**
- * Under load a write follows the previous one by at least this long (unless a batch is half full), so a busy
- * second is a few hundred writes, not one per event-loop turn. Lines wait at most this long; when idle, the
- * first line goes at once.
+ * Under load a write of evidence lines follows the previous write by at least this long (unless a batch is half
+ * full), so a busy second is a few hundred writes, not one per event-loop turn. Lines wait at most this long; when
+ * idle, the first line goes at once, and a service line (any line through pino) never waits.
  */
 const LINGER_MS = 4;
 /** Retry of a write the pipe refused for now (EAGAIN). */
@@ -83,6 +83,8 @@ export class LogSink {
   #inflightLines = 0;
   #scheduled = false;
   #lingerTimer: NodeJS.Timeout | null = null;
+  /** A line that must not linger waits in #pending. */
+  #urgent = false;
   #lastWriteMs = 0;
   #retryTimer: NodeJS.Timeout | null = null;
   #reopenWanted: string | null = null;
@@ -134,15 +136,23 @@ export class LogSink {
 
   /**
    * write takes one record: one or more whole lines ending in a newline. It never throws and never blocks; a line that
-   * cannot be held (backlog full, dead destination, closed sink) is dropped and counted.
+   * cannot be held (backlog full, dead destination, closed sink) is dropped and counted. `linger`: the line may wait
+   * (up to LINGER_MS) for others to share its write (evidence lines under load); service lines do not wait.
    */
-  write(text: string): boolean {
+  write(text: string, linger = false): boolean {
     if (this.#closed || this.#failed || this.#pending.length + this.#inflightLines >= this.#opts.maxBacklog) {
       this.#drop(1, this.#closed ? 'closed' : this.#failed ? (this.#fault ?? 'failed') : 'backlog full');
       return true;
     }
     this.#pending.push(text);
     this.#pendingChars += text.length;
+    if (!linger) {
+      this.#urgent = true;
+      if (this.#lingerTimer !== null) {
+        clearTimeout(this.#lingerTimer);
+        this.#lingerTimer = null;
+      }
+    }
     if (!this.#scheduled && this.#inflight === null && this.#lingerTimer === null) {
       // Lines of this turn go out together, in one write, once the turn's work is done.
       this.#scheduled = true;
@@ -261,7 +271,7 @@ export class LogSink {
   #soon(): void {
     if (this.#inflight !== null || this.#lingerTimer !== null) return;
     const since = Date.now() - this.#lastWriteMs;
-    if (!this.#closing && since < LINGER_MS && this.#pendingChars < this.#opts.maxWrite / 2) {
+    if (!this.#urgent && !this.#closing && since < LINGER_MS && this.#pendingChars < this.#opts.maxWrite / 2) {
       this.#lingerTimer = setTimeout(this.#lingered, LINGER_MS - since);
       return;
     }
@@ -328,6 +338,8 @@ export class LogSink {
       return;
     }
     const { buf, lines } = this.#take();
+    // Only once every line is in a write; what the bound left behind keeps its hurry.
+    if (this.#pending.length === 0) this.#urgent = false;
     this.#inflight = buf;
     this.#inflightLines = lines;
     this.#lastWriteMs = Date.now();
