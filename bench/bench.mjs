@@ -5,6 +5,7 @@
  *
  *   node bench/bench.mjs [--sizes 1k,100k,1M] [--duration 3] [--rounds 1] [--servers node-limit,hradba,unbound,dnsmasq]
  *                        [--workers 1,2] [--reloads 0] [--profile] [--formats 48719] [--out bench/results/latest.md]
+ *                        [--block-path]  (the block path at the Node limit, bench/block-path.mjs; --servers '' for it alone)
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { ask, startProbe, waitFor } from './dns-client.mjs';
 import { listNames, sinkholedQueries, rng } from './names.mjs';
 import { summariseProfile } from './profile.mjs';
 import { benchListFormats } from './list-formats.mjs';
+import { blockPathSection } from './block-path.mjs';
 import { KINDS, ROOT, freePort, rssMiB, startNsd, stopProcess } from './servers.mjs';
 
 const { values: args } = parseArgs({
@@ -28,6 +30,7 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     // Names per list in the list-format rows (bench/list-formats.mjs); 0 leaves them out.
     formats: { type: 'string', default: '48719' },
+    'block-path': { type: 'boolean', default: false },
     out: { type: 'string', default: join(ROOT, 'bench', 'results', 'latest.md') },
   },
 });
@@ -50,7 +53,7 @@ async function medianRun(port, fileOrFiles) {
   runs.sort((a, b) => (a.qps ?? 0) - (b.qps ?? 0));
   return runs[Math.floor(runs.length / 2)];
 }
-const SERVERS = args.servers.split(',').map((s) => s.trim());
+const SERVERS = args.servers.split(',').map((s) => s.trim()).filter((s) => s !== '');
 for (const s of SERVERS) if (!(s in KINDS)) throw new Error(`unknown server '${s}' (known: ${Object.keys(KINDS).join(', ')})`);
 const LATENCY_QPS = 5000;
 const CANARY = 'canary.bench.test';
@@ -273,6 +276,11 @@ async function main() {
         for (const w of args.workers.split(',').map(Number).filter((n) => n > 1)) {
           results.push(await runServer('hradba', list, files, nsd.port, { workers: w, skipReload: false }));
         }
+      }
+      if (args['block-path'] && size === SIZES[SIZES.length - 1] && files.sink) {
+        const section = await blockPathSection({ list, sinkFile: files.sink, nsdPort: nsd.port, dnsperf, rounds: ROUNDS, duration: DURATION, work, say, profile: args.profile });
+        sections.push(section);
+        process.stdout.write(`${section}\n`);
       }
       const by = Object.fromEntries(results.filter((r) => r.workers === 1).map((r) => [r.kind, r]));
       const lines = [

@@ -140,7 +140,7 @@ export const KINDS = {
         ],
         maxBadLines: 0,
         // The sinkhole log stays on (level info), written to a file as in production.
-        log: { level: 'info', file: join(dir, 'hradba.log'), queries: false },
+        log: { level: opts.logLevel ?? 'info', file: join(dir, 'hradba.log'), queries: false },
         // One serving thread unless the run asks for more (the table is per thread).
         workers: opts.workers ?? 1,
       };

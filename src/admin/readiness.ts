@@ -51,3 +51,32 @@ export function serverReadiness(
 ): () => Promise<ReadyState> {
   return createReadiness({ forwarder: () => server.current().forwarder, lastUpstreamAnswerMs: () => metrics.lastUpstreamAnswerMs() });
 }
+
+/** Lines dropped this recently keep /readyz at 503, so a scrape between two faults still sees them. */
+export const LOG_DROP_RECENT_MS = 10_000;
+
+/** What readiness needs to know of the log sink (a LogSinkStats has it). */
+export interface LogSinkHealth {
+  readonly fault: string | null;
+  readonly failed: boolean;
+  readonly backlog: number;
+  readonly dropped: number;
+  readonly lastDropMs: number | null;
+}
+
+/**
+ * withLogSink adds the log to readiness: a server whose evidence cannot be written (full disk, closed pipe) or was
+ * dropped recently is not ready, so the orchestrator and the operator see it; DNS itself goes on answering.
+ */
+export function withLogSink(readiness: () => Promise<ReadyState>, sink: () => LogSinkHealth): () => Promise<ReadyState> {
+  return () => {
+    const s = sink();
+    if (s.failed || s.fault !== null) {
+      return Promise.resolve({ ready: false, reason: `log sink degraded: ${s.fault ?? 'failed'}${s.failed ? ' (destination gone)' : ''}; ${s.backlog} lines held, ${s.dropped} dropped` });
+    }
+    if (s.lastDropMs !== null && Date.now() - s.lastDropMs < LOG_DROP_RECENT_MS) {
+      return Promise.resolve({ ready: false, reason: `log sink degraded: ${s.dropped} lines dropped, the last ${Date.now() - s.lastDropMs} ms ago` });
+    }
+    return readiness();
+  };
+}

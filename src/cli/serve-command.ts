@@ -5,10 +5,11 @@ import { applyOverrides, type Overrides } from '../config/overrides.js';
 import type { Config } from '../config/types.js';
 import { startAdminServer, type AdminServer } from '../admin/admin-server.js';
 import type { RouteDeps } from '../admin/routes.js';
-import { serverReadiness, type ReadyState } from '../admin/readiness.js';
+import { serverReadiness, withLogSink, type ReadyState } from '../admin/readiness.js';
 import { startSupervisor, workerCount } from '../cluster/supervisor.js';
 import { HradbaError } from '../errors.js';
 import { createMetrics } from '../metrics/metrics.js';
+import { registerLogMetrics } from '../metrics/log-metrics.js';
 import { createLogger, type AppLogger } from '../log/logger.js';
 import { problemsOf, startServer } from '../server/server.js';
 import { EXIT } from './exit-codes.js';
@@ -53,10 +54,15 @@ export async function serve(opts: ServeOptions): Promise<void> {
     process.exit(err instanceof HradbaError && err.code === 'HRADBA_ERR_USAGE' ? EXIT.USAGE : EXIT.CONFIG);
   }
 
+  // stdout and stderr may be one pipe whose reader went away: a failed write there is the log sink's to count,
+  // never an unhandled 'error' event that ends the process.
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
+
   const threads = workerCount(config.workers);
   let logger: AppLogger;
   try {
-    logger = createLogger({ level: config.log.level, file: config.log.file, shared: threads > 1 });
+    logger = createLogger({ level: config.log.level, file: config.log.file, shared: threads > 1, maxBacklog: config.log.maxBacklog });
   } catch (err) {
     printProblems('cannot open the log', err);
     process.exit(EXIT.CONFIG);
@@ -87,6 +93,9 @@ export async function serve(opts: ServeOptions): Promise<void> {
     }
     if (stopping) return;
     stopping = true;
+    // The whole stop, log included, fits in shutdown.grace (plus a moment to write the last lines): a log disk that
+    // fails cannot hold the process.
+    const logDeadline = Date.now() + config.shutdown.graceMs + 500;
     log.info({ event: 'shutdown-requested', signal }, `${signal}: finishing queries in progress`);
     const server = running;
     void (admin === null ? Promise.resolve() : admin.close())
@@ -94,7 +103,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
       .catch((err: unknown) => log.error({ err }, 'error during shutdown'))
       .then(async () => {
         log.info({ event: 'shutdown' }, 'stopped');
-        await logger.close();
+        await logger.close(logDeadline);
       })
       .catch((err: unknown) => process.stderr.write(`hradba: closing the log failed: ${String(err)}\n`))
       .finally(() => process.exit(EXIT.OK));
@@ -104,6 +113,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
       reloadWanted = true;
       return;
     }
+    // SIGHUP is also logrotate's signal: the log file is opened again at its path first.
+    logger.reopen();
     log.info({ event: 'reload-requested' }, 'SIGHUP: reloading config and lists');
     void running.reload();
   });
@@ -128,13 +139,14 @@ export async function serve(opts: ServeOptions): Promise<void> {
       const supervisor = await startSupervisor({ configFile: opts.config, overrides, config, log, threads, packageVersion: packageVersion() });
       service = supervisor;
       registry = supervisor.registry;
-      readiness = () => supervisor.readiness();
+      readiness = withLogSink(() => supervisor.readiness(), logger.stats);
     } else {
       const metrics = createMetrics({ version: packageVersion() });
+      registerLogMetrics(metrics.registry, logger.stats);
       const server = await startServer({ configFile: opts.config, overrides, log, initialConfig: config, metrics });
       service = server;
       registry = metrics.registry;
-      readiness = serverReadiness(server, metrics);
+      readiness = withLogSink(serverReadiness(server, metrics), logger.stats);
     }
     if (config.admin.enabled) {
       admin = await startAdminServer(config.admin.listen, { registry, readiness }).catch(async (err: unknown) => {

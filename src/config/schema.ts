@@ -50,7 +50,7 @@ export const DEFAULTS: Omit<Config, 'file'> = deepFreeze({
   workers: 'auto',
   edns: { udpSize: 1232 },
   tcp: { idleTimeoutMs: 10 * SECOND, maxConnections: 1_000, maxPipelined: 100, frameTimeoutMs: 3 * SECOND, maxConnectionsPerClient: 100 },
-  log: { level: 'info', file: null, queries: false },
+  log: { level: 'info', file: null, queries: false, maxBacklog: 100_000 },
   shutdown: { graceMs: 5 * SECOND },
   // Off by default: metrics reveal traffic volumes, so an operator turns them on knowingly; loopback unless told.
   admin: { enabled: false, listen: { host: '127.0.0.1', port: 9153 } },
@@ -97,6 +97,7 @@ export const LIMITS = {
   maxFails: [1, 1_000],
   probeIntervalMs: [100, HOUR],
   maxInFlight: [1, 1_000_000],
+  logMaxBacklog: [100, 10_000_000],
 } as const satisfies Record<string, readonly [number, number]>;
 
 const KEYS = {
@@ -108,7 +109,7 @@ const KEYS = {
   basis: ['authority', 'date', 'title', 'url'],
   edns: ['udpSize'],
   tcp: ['idleTimeout', 'maxConnections', 'maxPipelined', 'frameTimeout', 'maxConnectionsPerClient'],
-  log: ['level', 'file', 'queries'],
+  log: ['level', 'file', 'queries', 'maxBacklog'],
   shutdown: ['grace'],
   admin: ['enabled', 'listen'],
   clients: ['name', 'address'],
@@ -862,6 +863,7 @@ export function buildConfig(input: SchemaInput): SchemaResult {
     level: readEnum(c, lg('level'), LOG_LEVELS) ?? d.log.level,
     file: isNullNode(c, logFile.node) ? null : (readPath(c, logFile) ?? d.log.file),
     queries: readBool(c, lg('queries')) ?? d.log.queries,
+    maxBacklog: readInt(c, lg('maxBacklog'), LIMITS.logMaxBacklog) ?? d.log.maxBacklog,
   };
 
   const sd = section(c, top('shutdown'), KEYS.shutdown);

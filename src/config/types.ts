@@ -146,6 +146,8 @@ export interface Config {
     readonly file: string | null;
     /** Log every answered query at debug level (privacy: off by default). */
     readonly queries: boolean;
+    /** Most log lines held in memory while the log's disk or pipe lags or fails; lines beyond it are dropped and counted. */
+    readonly maxBacklog: number;
   };
   /** A reload in which a list loses more than this percentage of its entries is rejected (100: off). */
   readonly shrinkGuard: number;

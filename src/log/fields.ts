@@ -40,6 +40,7 @@ export const FIELD = {
   qname: 'qname',
   qtype: 'qtype',
   mode: 'mode',
+  received: 'received',
   match: 'match',
   matchExact: 'matchExact',
   list: 'list',
@@ -74,6 +75,8 @@ export interface SinkholeFields {
   /** Type mnemonic ('A', 'HTTPS', 'TYPE1234'). */
   readonly qtype: string;
   readonly mode: string;
+  /** What the client got: 'NXDOMAIN', 'NODATA', 'REFUSED', or the address answered ('0.0.0.0', '::', the block page's). */
+  readonly received?: string;
   /** The policy entry's domain that matched (a parent of qname unless exact). */
   readonly match: string;
   readonly matchExact: boolean;

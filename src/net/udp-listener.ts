@@ -1,6 +1,7 @@
 /** UDP listener: one datagram in, at most one datagram out (the handler has already fitted it to the client's limit); a failed send never stops the socket. */
 import dgram from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP, isIPv6 } from 'node:net';
 import type { HostPort } from '../config/types.js';
 import type { Listener, QueryHandler, Remote } from './types.js';
 
@@ -16,22 +17,32 @@ export interface UdpListenerOptions {
 /** A bigger kernel receive buffer rides out bursts instead of dropping datagrams. */
 const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Replies go to the address a datagram came from, always an IP literal: handing it back at once spares every send
+ * the default lookup's deferral to the next tick (dns.lookup answers a literal only asynchronously).
+ */
+function literalLookup(address: string, family: number | LookupOneOptions, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  const kind = isIP(address);
+  if (kind !== 0) callback(null, address, kind);
+  else dnsLookup(address, typeof family === 'number' ? { family } : family, callback);
+}
+
 /** startUdpListener binds a UDP socket and resolves once it is bound (rejects with the bind error). */
 export function startUdpListener(opts: UdpListenerOptions): Promise<Listener> {
   const { address, handler, onError } = opts;
   const v6 = isIPv6(address.host);
-  const socket = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, reusePort: opts.reusePort === true });
+  const socket = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, reusePort: opts.reusePort === true, lookup: literalLookup });
   const description = `udp ${v6 ? `[${address.host}]` : address.host}:${address.port}`;
 
   /** Sends an answer; `sent` runs once the datagram has left (or failed), not before. */
-  const reply = (answer: Buffer | null, rinfo: dgram.RemoteInfo, sent?: () => void): void => {
+  const reply = (answer: Buffer | null, rinfo: dgram.RemoteInfo, sent: () => void): void => {
     if (answer === null) {
-      sent?.();
+      sent();
       return;
     }
     socket.send(answer, rinfo.port, rinfo.address, (err) => {
       if (err) onError(err);
-      sent?.();
+      sent();
     });
   };
 
@@ -58,8 +69,11 @@ export function startUdpListener(opts: UdpListenerOptions): Promise<Listener> {
           settle();
         },
       );
-    } else {
-      reply(result, rinfo);
+    } else if (result !== null) {
+      // An answer of this turn (sinkhole, cache hit) goes without a callback, as the plainest responder sends: no
+      // closure and no completion per answer. A refused send (a full socket buffer under a flood) loses that one
+      // datagram unreported; the client retries. Answers that waited for an upstream keep the callback below.
+      socket.send(result, rinfo.port, rinfo.address);
     }
   });
 

@@ -4,11 +4,12 @@
  * Also judges the names of an upstream answer's CNAME/DNAME chain (deep inspection).
  */
 import type { Logger } from 'pino';
-import { TYPE } from '../dns/constants.js';
+import { CLASS_IN, TYPE } from '../dns/constants.js';
 import { sinkholeAnswer } from '../dns/sinkhole-answer.js';
 import { fitUdp } from '../dns/truncate.js';
 import type { ParsedQuery } from '../dns/types.js';
-import { logBypass, logException, logExceptionExpired, logSinkhole, type LookupContext } from '../log/block-log.js';
+import { logBypass, logException, logExceptionExpired, logSinkhole, receivedOf, type LookupContext } from '../log/block-log.js';
+import { infoEnabled } from '../log/evidence-line.js';
 import type { Remote } from '../net/types.js';
 import { walkAnswer, type AnswerAddress } from '../policy/answer-inspection.js';
 import { activeException, type ClientIdentity, type ExceptionRule } from '../policy/client-groups.js';
@@ -76,6 +77,8 @@ export function createPolicyStage(log: Logger): PolicyStage {
 
   const context = (snap: Snapshot, q: ParsedQuery, remote: Remote, who: ClientIdentity): LookupContext => ({
     client: remote.address,
+    clientPort: remote.port,
+    transport: remote.transport,
     clientName: who.name,
     group: who.group.name,
     qname: q.qname,
@@ -83,21 +86,29 @@ export function createPolicyStage(log: Logger): PolicyStage {
     policyVersion: snap.version,
   });
 
-  /** The sinkhole log line of a (would-be) block: the same fields whether the answer is enforced or only logged. */
+  /**
+   * The sinkhole log line of a (would-be) block: the same fields whether the answer is enforced or only logged; an
+   * enforced block also says what the client received. One object of one shape per line.
+   */
   const logBlock = (snap: Snapshot, q: ParsedQuery, remote: Remote, who: ClientIdentity, entry: PolicyEntry, found: Found, logOnly: boolean): void => {
+    // With the block log off (level warn), not even the event object is built.
+    if (!infoEnabled(log)) return;
+    const sh = snap.config.sinkhole;
     logSinkhole(log, {
       client: remote.address,
       clientPort: remote.port,
       transport: remote.transport,
-      qname: q.qname,
-      qtype: q.qtype,
-      mode: snap.config.sinkhole.mode,
-      entry,
-      policyVersion: snap.version,
       clientName: who.name,
       group: who.group.name,
-      ...(logOnly ? { logOnly: true } : {}),
-      ...found,
+      qname: q.qname,
+      qtype: q.qtype,
+      mode: sh.mode,
+      received: logOnly ? undefined : receivedOf(sh.mode, q.qtype, q.qclass === CLASS_IN, sh.ipv4, sh.ipv6),
+      entry,
+      policyVersion: snap.version,
+      via: found.via,
+      answerIp: found.answerIp,
+      logOnly,
     });
   };
 

@@ -12,6 +12,9 @@ packages+=(ldnsutils)
 # Firewall rule tests (deploy/firewall/) in network namespaces: ip, nft, iptables-restore.
 required+=(ip nft iptables-restore ip6tables-restore)
 packages+=(iproute2 nftables iptables)
+# logrotate: the log sink's rotation test runs the real thing, with and without copytruncate.
+required+=(logrotate)
+packages+=(logrotate)
 
 missing_bins() {
   local b
