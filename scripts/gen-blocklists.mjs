@@ -272,7 +272,12 @@ deepseek.com
     \`YYYY\`, \`YYYY-MM\` or \`YYYY-MM-DD\`; the url is http(s). The title may contain \`|\`. The first basis is
     the one named in the block log and in the Extended DNS Error text.
   - \`#@source\` (repeatable): where the entries come from. \`#@generated\`: when the list was made.
+  - \`#@empty: reason\`: the list has no entry on purpose; any other list that yields no entry fails to load.
   - Unknown directives and directives after the first entry are reported as bad lines.
+- The last line is the trailer \`#@end: N\`, N the number of entry lines. A list whose trailer does not match
+  (a cut or spliced file) fails to load; a list without one loads with a warning, and a reload that replaces a
+  list ending with a trailer by one without is refused (SIGUSR2 forces it). Replace a list by rename, never by
+  writing it in place.
 - \`#\` starts a comment, at the start of a line or after an entry.
 - An entry is one domain name per line. It covers the name and every name below it (\`deepseek.com\` blocks
   \`chat.deepseek.com\`). A leading \`=\` makes it cover the name only.
@@ -288,10 +293,17 @@ deepseek.com
 
 Other formats hradba reads (set \`format:\` in the config entry, or let it detect the format):
 
-- **plain**: one domain per line, \`#\` comments; entries cover subdomains (\`match: exact\` changes that). The
-  config entry must give \`id\`, \`vendor\` and \`basis\` (and may give \`vendorName\`).
+- **plain**: one domain per line, \`#\` comments; entries cover subdomains (\`match: exact\` changes that);
+  \`*.name\` is the name and every name below it. The config entry must give \`id\`, \`vendor\` and \`basis\` (and
+  may give \`vendorName\`). A last line without a newline is reported and not used (the file may be cut).
+- **wildcard**: \`*.name\` per line (hagezi \`wildcard/\` lists): the name and every name below it.
+- **adblock**: AdGuard DNS syntax: \`||name^\` the name and below, \`|name^|\` the name only, \`@@\` exceptions,
+  \`$important\`; rules that mean nothing to DNS are skipped and counted.
+- **rpz**: an RPZ zone file: QNAME triggers, \`CNAME .\` / \`*.\` / \`rpz-drop.\` block, \`rpz-passthru.\` allows.
 - **hosts**: \`0.0.0.0 name [name...]\`, \`127.0.0.1 name\`, \`:: name\`; the address must be an IP address and is
-  otherwise ignored (hradba answers per \`sinkhole.mode\`). \`localhost\`, \`localhost.localdomain\`,
+  otherwise ignored (hradba answers per \`sinkhole.mode\`). An address in the name column is a bad line; a line
+  that maps a name to a real address (\`192.168.1.10 nas.example.lan\`) is skipped with a warning unless the
+  config entry says \`hostsMappings: block\`. \`localhost\`, \`localhost.localdomain\`,
   \`broadcasthost\`, \`local\` and \`ip6-*\` names are skipped. Entries are exact unless \`match: suffix\`. The
   config entry must give \`id\`, \`vendor\` and \`basis\`.
 - Detection: a first non-empty line \`#@hradba-list\` means hradba; else a first data line starting with an IP
