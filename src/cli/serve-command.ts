@@ -9,6 +9,7 @@ import { startSupervisor, workerCount } from '../cluster/supervisor.js';
 import { HradbaError } from '../errors.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { createLogger, type AppLogger } from '../log/logger.js';
+import { applyHeapSettings } from '../server/heap-settings.js';
 import { problemsOf, startServer } from '../server/server.js';
 import { EXIT } from './exit-codes.js';
 import { packageVersion } from './version.js';
@@ -53,6 +54,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   }
 
   const threads = workerCount(config.workers);
+  applyHeapSettings();
   let logger: AppLogger;
   try {
     logger = createLogger({ level: config.log.level, file: config.log.file, shared: threads > 1 });

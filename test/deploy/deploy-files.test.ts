@@ -183,3 +183,34 @@ describe('deploy/systemd', () => {
     }
   });
 });
+
+describe('memory settings in every deployment file', () => {
+  /** What README "Memory" asks for: glibc returns big freed buffers at once, V8's young generation stays small. */
+  const expected = { MALLOC_MMAP_THRESHOLD_: '131072', NODE_OPTIONS: '--max-semi-space-size=4' };
+
+  it('the image sets them for every process it runs', () => {
+    const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    const env: Record<string, string> = {};
+    for (const m of runtime.matchAll(/^ENV\s+(.+)$/gm)) {
+      for (const pair of (m[1] ?? '').trim().split(/\s+/)) env[pair.slice(0, pair.indexOf('='))] = pair.slice(pair.indexOf('=') + 1);
+    }
+    expect(env).toMatchObject(expected);
+  });
+
+  it('the systemd unit, the Kubernetes container and the compose service set the same values', () => {
+    const unit = read('systemd/hradba.service');
+    const line = /^Environment=(.+)$/m.exec(unit)?.[1] ?? '';
+    expect(Object.fromEntries(line.split(/\s+/).map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]))).toMatchObject(expected);
+    // Before ExecStart's process starts: Environment= lines anywhere in [Service] apply, but keep them in that section.
+    expect(unit.indexOf('Environment=')).toBeGreaterThan(unit.indexOf('[Service]'));
+    expect(unit.indexOf('Environment=')).toBeLessThan(unit.indexOf('[Install]'));
+
+    const deployment = yamlDocs('kubernetes/deployment.yaml').find((d) => d['kind'] === 'Deployment') as Obj;
+    const env = deployment['spec']['template']['spec']['containers'][0]['env'] as { name: string; value: string }[];
+    expect(Object.fromEntries(env.map((e) => [e.name, e.value]))).toMatchObject(expected);
+
+    const compose = yamlDoc('compose/docker-compose.yml');
+    expect(compose['services']['hradba']['environment']).toMatchObject(expected);
+  });
+});
