@@ -11,6 +11,7 @@ import { parseAllDocuments, parse } from 'yaml';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
 import { buildPolicy } from '../../src/policy/policy.js';
+import { deploymentEnv } from '../helpers/deployment-env.js';
 import { NODE_BIN, REPO_ROOT } from '../helpers/paths.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
@@ -189,13 +190,7 @@ describe('memory settings in every deployment file', () => {
   const expected = { MALLOC_MMAP_THRESHOLD_: '131072', NODE_OPTIONS: '--max-semi-space-size=4' };
 
   it('the image sets them for every process it runs', () => {
-    const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
-    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
-    const env: Record<string, string> = {};
-    for (const m of runtime.matchAll(/^ENV\s+(.+)$/gm)) {
-      for (const pair of (m[1] ?? '').trim().split(/\s+/)) env[pair.slice(0, pair.indexOf('='))] = pair.slice(pair.indexOf('=') + 1);
-    }
-    expect(env).toMatchObject(expected);
+    expect(deploymentEnv()).toMatchObject(expected);
   });
 
   it('the systemd unit, the Kubernetes container and the compose service set the same values', () => {
