@@ -180,7 +180,7 @@ async function runServer(kind, list, files, nsdPort, opts = {}) {
   out.mixed = await medianRun(port, files.mixed);
   out.rssAfter = rss();
   if (list.length > 0 && !opts.skipReload) out.reload = await reloadUnderProbe(k, dir, proc, port, list);
-  if (opts.reloads > 0) out.rssReloads = await repeatedReloads(proc, port, opts.reloads, rss);
+  if (opts.reloads > 0) out.rssReloads = await repeatedReloads(proc, port, opts.reloads, rss, k.reloadsDone && (() => k.reloadsDone(dir)));
   await stopProcess(proc.child);
   if (kind === 'hradba' && opts.cpuProf === undefined) rmSync(join(dir, 'hradba.log'), { force: true });
   return out;
@@ -208,12 +208,20 @@ async function reloadUnderProbe(k, dir, proc, port, list) {
   return probe.stop(2000);
 }
 
-/** repeatedReloads sends SIGHUP n times, each once the previous reload is in force, and records RSS after each. */
-async function repeatedReloads(proc, port, n, rss) {
+/**
+ * repeatedReloads sends SIGHUP n times, each once the previous reload is in force (`done` counts finished reloads
+ * where the server tells; else 3 s apart), and records RSS a second after each.
+ */
+async function repeatedReloads(proc, port, n, rss, done) {
   const out = [];
   for (let i = 0; i < n; i++) {
+    const before = done ? done() : 0;
     proc.child.kill('SIGHUP');
-    await new Promise((r) => setTimeout(r, 3000));
+    if (done) {
+      const limit = performance.now() + 120_000;
+      while (done() <= before && performance.now() < limit) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 1000));
+    } else await new Promise((r) => setTimeout(r, 3000));
     await ask(port, 'probe.bench.test', 1000);
     out.push(rss());
   }

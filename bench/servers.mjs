@@ -137,6 +137,14 @@ export const KINDS = {
     addCanary(dir, canary) {
       appendFileSync(join(dir, 'list.txt'), `${canary}\n`);
     },
+    /** How many reloads have finished (the "reload" lines of its log), so repeated reloads never overlap. */
+    reloadsDone(dir) {
+      try {
+        return readFileSync(join(dir, 'hradba.log'), 'utf8').split('\n').filter((l) => l.includes('"event":"reload"')).length;
+      } catch {
+        return 0;
+      }
+    },
     start(dir, port, upstreamPort, opts = {}) {
       const config = {
         listen: [`127.0.0.1:${port}`],

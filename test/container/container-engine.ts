@@ -114,7 +114,7 @@ export async function prepareBaseImage(ref: string): Promise<void> {
   const e = await engine();
   if (e.kind !== 'podman' || e.baseImageTool === undefined) return;
   if ((await container(['image', 'exists', ref], { allowFail: true })).code === 0) return;
-  const base = await run(e.baseImageTool, [], 300_000);
+  const base = await run(e.baseImageTool, [], 600_000);
   if (base.code !== 0) throw new Error(`building the base image failed:\n${base.stdout}\n${base.stderr}`);
 }
 

@@ -87,7 +87,7 @@ beforeAll(async () => {
   expect(id).toMatch(/^[0-9a-f]{64}$/);
   await waitForLog('hradba listening in the container', (l) => l['event'] === 'admin-listening');
   nsd = await startNsdInNetns(await containerPid(id), NSD_PORT);
-}, 600_000);
+}, 1_200_000);
 
 afterAll(async () => {
   await nsd?.stop();

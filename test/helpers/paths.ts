@@ -18,7 +18,7 @@ export const FIXTURES_DIR = join(REPO_ROOT, 'test', 'fixtures', 'integration');
 const SEARCH_DIRS = [...(process.env['PATH'] ?? '').split(delimiter), '/usr/sbin', '/sbin', '/usr/bin', '/bin'];
 
 /** Absolute path of a required peer tool; throws (so the test FAILS, never skips) when it is not installed. */
-export function requireTool(name: 'dig' | 'kdig' | 'nsd' | 'nsd-checkzone' | 'unbound' | 'unbound-control' | 'openssl'): string {
+export function requireTool(name: 'dig' | 'kdig' | 'nsd' | 'nsd-checkzone' | 'unbound' | 'unbound-control' | 'openssl' | 'dnsperf'): string {
   for (const dir of SEARCH_DIRS) {
     if (dir === '') continue;
     const candidate = join(dir, name);
@@ -29,7 +29,7 @@ export function requireTool(name: 'dig' | 'kdig' | 'nsd' | 'nsd-checkzone' | 'un
       // not here; try the next directory
     }
   }
-  throw new Error(`${name} is not installed; run test/setup/install-peers.sh (as root) or install bind9-dnsutils knot-dnsutils nsd unbound`);
+  throw new Error(`${name} is not installed; run test/setup/install-peers.sh (as root) or install bind9-dnsutils knot-dnsutils nsd unbound dnsperf`);
 }
 
 /** Throws unless the CLI has been built, with the command that builds it. */

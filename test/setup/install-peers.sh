@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the peers the tests drive (dig, kdig, nsd, unbound, unbound-control, openssl, and systemd-analyze for the
-# unit-file check); does nothing when they are present.
+# unit-file check, dnsperf for the memory-under-traffic load); does nothing when they are present.
 set -euo pipefail
 
-required=(dig kdig nsd nsd-checkzone unbound unbound-control openssl systemd-analyze)
-packages=(bind9-dnsutils knot-dnsutils nsd unbound openssl systemd)
+required=(dig kdig nsd nsd-checkzone unbound unbound-control openssl systemd-analyze dnsperf)
+packages=(bind9-dnsutils knot-dnsutils nsd unbound openssl systemd dnsperf)
 
 missing_bins() {
   local b
