@@ -209,3 +209,34 @@ describe('memory settings in every deployment file', () => {
     expect(compose['services']['hradba']['environment']).toMatchObject(expected);
   });
 });
+
+describe('memory limits sized by the measured budget', () => {
+  /**
+   * MiB, measured with bench/memory.mjs (100,000 distinct forwarded names at 5,000 q/s): the first serving thread,
+   * each further one, and the growth per MiB of cache.maxBytes (test/integration/memory-under-traffic.test.ts).
+   */
+  const budget = (config: Config): number => 90 + 40 * ((config.workers === 'auto' ? 0 : config.workers) - 1) + 1.5 * (config.cache.maxBytes / 1048576);
+  const mebibytes = (q: string): number => {
+    const m = /^(\d+)(Mi|Gi|m|g)$/.exec(q);
+    if (m === null) throw new Error(`unexpected quantity ${q}`);
+    return Number(m[1]) * (m[2] === 'Gi' || m[2] === 'g' ? 1024 : 1);
+  };
+
+  it('Kubernetes requests at least the budget of its ConfigMap and limits above it', async () => {
+    const configMap = yamlDocs('kubernetes/configmap.yaml').find((d) => d['kind'] === 'ConfigMap') as Obj;
+    const data = configMap['data'] as Record<string, string>;
+    const config = await checkContainerConfig(data['hradba.yaml'] ?? '', data);
+    expect(config.workers).not.toBe('auto');
+    const deployment = yamlDocs('kubernetes/deployment.yaml').find((d) => d['kind'] === 'Deployment') as Obj;
+    const resources = deployment['spec']['template']['spec']['containers'][0]['resources'] as Obj;
+    expect(mebibytes(resources['requests']['memory'])).toBeGreaterThanOrEqual(budget(config));
+    expect(mebibytes(resources['limits']['memory'])).toBeGreaterThan(budget(config) * 1.25);
+  });
+
+  it('compose limits above the budget of its config, which fixes the thread count', async () => {
+    const config = await checkContainerConfig(read('compose/hradba/hradba.yaml'), { 'agency.list': read('compose/hradba/agency.list') });
+    expect(config.workers).not.toBe('auto');
+    const hradba = yamlDoc('compose/docker-compose.yml')['services']['hradba'] as Obj;
+    expect(mebibytes(hradba['mem_limit'])).toBeGreaterThan(budget(config) * 1.25);
+  });
+});

@@ -42,7 +42,8 @@ let nsd: NsdServer;
 let hradba: HradbaProcess;
 
 beforeAll(async () => {
-  nsd = await startNsd({ zones: { 'bulk.test': WILDCARD_ZONE } });
+  // No response rate limiting: every forwarded name must be answered, as by an agency's own resolvers.
+  nsd = await startNsd({ zones: { 'bulk.test': WILDCARD_ZONE }, rrlRatelimit: 0 });
   hradba = await startHradba({
     config: testConfig(nsd.port, { cache: { enabled: true, maxBytes: CACHE_BYTES, maxEntries: 100_000 }, workers: 1 }),
     lists: { [TEST_LIST]: testvendorList() },
