@@ -7,8 +7,8 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: false,
     testTimeout: 120_000,
-    // Building the base image (first time on a machine) and the hradba image happen in beforeAll.
-    hookTimeout: 600_000,
+    // Building the base image (first time on a machine, up to 10 minutes on a busy one) and the hradba image happen in beforeAll.
+    hookTimeout: 1_200_000,
     teardownTimeout: 60_000,
   },
 });

@@ -4,8 +4,10 @@
  * size and writes bench/results/latest.md.
  *
  *   node bench/bench.mjs [--sizes 1k,100k,1M] [--duration 3] [--rounds 1] [--servers node-limit,hradba,unbound,dnsmasq]
- *                        [--workers 1,2] [--reloads 0] [--profile] [--formats 48719] [--out bench/results/latest.md]
+ *                        [--workers 1,2] [--reloads 0] [--profile] [--formats 48719] [--memory] [--out bench/results/latest.md]
  *                        [--block-path]  (the block path at the Node limit, bench/block-path.mjs; --servers '' for it alone)
+ *
+ * --memory adds bench/memory.mjs's row: RSS after 100,000 distinct forwarded names at 5,000 q/s, hradba and Unbound.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ask, startProbe, waitFor } from './dns-client.mjs';
 import { listNames, sinkholedQueries, rng } from './names.mjs';
+import { memoryRun, memoryTable } from './memory.mjs';
 import { summariseProfile } from './profile.mjs';
 import { benchListFormats } from './list-formats.mjs';
 import { blockPathSection } from './block-path.mjs';
@@ -31,6 +34,7 @@ const { values: args } = parseArgs({
     // Names per list in the list-format rows (bench/list-formats.mjs); 0 leaves them out.
     formats: { type: 'string', default: '48719' },
     'block-path': { type: 'boolean', default: false },
+    memory: { type: 'boolean', default: false },
     out: { type: 'string', default: join(ROOT, 'bench', 'results', 'latest.md') },
   },
 });
@@ -182,7 +186,7 @@ async function runServer(kind, list, files, nsdPort, opts = {}) {
   out.mixed = await medianRun(port, files.mixed);
   out.rssAfter = rss();
   if (list.length > 0 && !opts.skipReload) out.reload = await reloadUnderProbe(k, dir, proc, port, list);
-  if (opts.reloads > 0) out.rssReloads = await repeatedReloads(proc, port, opts.reloads, rss);
+  if (opts.reloads > 0) out.rssReloads = await repeatedReloads(proc, port, opts.reloads, rss, k.reloadsDone && (() => k.reloadsDone(dir)));
   await stopProcess(proc.child);
   if (kind === 'hradba' && opts.cpuProf === undefined) rmSync(join(dir, 'hradba.log'), { force: true });
   return out;
@@ -210,12 +214,20 @@ async function reloadUnderProbe(k, dir, proc, port, list) {
   return probe.stop(2000);
 }
 
-/** repeatedReloads sends SIGHUP n times, each once the previous reload is in force, and records RSS after each. */
-async function repeatedReloads(proc, port, n, rss) {
+/**
+ * repeatedReloads sends SIGHUP n times, each once the previous reload is in force (`done` counts finished reloads
+ * where the server tells; else 3 s apart), and records RSS a second after each.
+ */
+async function repeatedReloads(proc, port, n, rss, done) {
   const out = [];
   for (let i = 0; i < n; i++) {
+    const before = done ? done() : 0;
     proc.child.kill('SIGHUP');
-    await new Promise((r) => setTimeout(r, 3000));
+    if (done) {
+      const limit = performance.now() + 120_000;
+      while (done() <= before && performance.now() < limit) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 1000));
+    } else await new Promise((r) => setTimeout(r, 3000));
     await ask(port, 'probe.bench.test', 1000);
     out.push(rss());
   }
@@ -298,6 +310,12 @@ async function main() {
       for (const r of rel) lines.push(`RSS of ${r.kind} after each of ${r.rssReloads.length} reloads (MiB): ${r.rssReloads.map((v) => v.toFixed(0)).join(', ')}`, '');
       sections.push(lines.join('\n'));
       process.stdout.write(`${lines.join('\n')}\n`);
+    }
+    if (args.memory) {
+      const rows = [];
+      for (const kind of SERVERS.filter((s) => s === 'hradba' || s === 'unbound')) rows.push(await memoryRun(kind, { work, nsdPort: nsd.port }));
+      sections.push(memoryTable(rows));
+      process.stdout.write(`${memoryTable(rows)}\n`);
     }
   } finally {
     await nsd.stop();

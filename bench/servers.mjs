@@ -9,6 +9,22 @@ const SBIN = (bin) => (bin === 'dnsperf' ? bin : `/usr/sbin/${bin}`);
 export const ROOT = new URL('..', import.meta.url).pathname;
 const NODE = process.execPath;
 
+/**
+ * deploymentEnv is the environment the Dockerfile gives hradba (its ENV lines), so the bench runs hradba as it is
+ * deployed, allocator settings included. HRADBA_BENCH_ENV=none runs it with the caller's environment only.
+ */
+export function deploymentEnv() {
+  if (process.env.HRADBA_BENCH_ENV === 'none') return {};
+  const env = {};
+  for (const m of readFileSync(join(ROOT, 'Dockerfile'), 'utf8').matchAll(/^ENV\s+(.+)$/gm)) {
+    for (const pair of m[1].trim().split(/\s+/)) {
+      const eq = pair.indexOf('=');
+      if (eq > 0) env[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+  }
+  return env;
+}
+
 /** freePort asks the kernel for a UDP port on 127.0.0.1 that nobody uses right now. */
 export function freePort() {
   return new Promise((resolve) => {
@@ -121,6 +137,14 @@ export const KINDS = {
     addCanary(dir, canary) {
       appendFileSync(join(dir, 'list.txt'), `${canary}\n`);
     },
+    /** How many reloads have finished (the "reload" lines of its log), so repeated reloads never overlap. */
+    reloadsDone(dir) {
+      try {
+        return readFileSync(join(dir, 'hradba.log'), 'utf8').split('\n').filter((l) => l.includes('"event":"reload"')).length;
+      } catch {
+        return 0;
+      }
+    },
     start(dir, port, upstreamPort, opts = {}) {
       const config = {
         listen: [`127.0.0.1:${port}`],
@@ -146,8 +170,8 @@ export const KINDS = {
       };
       writeFileSync(join(dir, 'hradba.yaml'), JSON.stringify(config, null, 2));
       const nodeArgs = opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : [];
-      // A fixed mmap threshold, as README "Memory" recommends: big buffers freed after a reload go back to the OS.
-      const env = { ...process.env, MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072' };
+      // The environment of the deployment files (allocator settings included), as in production.
+      const env = { ...process.env, ...deploymentEnv() };
       return launch(NODE, [...nodeArgs, join(ROOT, 'dist', 'cli', 'main.js'), 'serve', '--config', join(dir, 'hradba.yaml')], { env });
     },
   },

@@ -11,6 +11,7 @@ import { HradbaError } from '../errors.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { registerLogMetrics } from '../metrics/log-metrics.js';
 import { createLogger, type AppLogger } from '../log/logger.js';
+import { applyHeapSettings } from '../server/heap-settings.js';
 import { problemsOf, startServer } from '../server/server.js';
 import { EXIT } from './exit-codes.js';
 import { packageVersion } from './version.js';
@@ -60,6 +61,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   process.stderr.on('error', () => {});
 
   const threads = workerCount(config.workers);
+  applyHeapSettings();
   let logger: AppLogger;
   try {
     logger = createLogger({ level: config.log.level, file: config.log.file, shared: threads > 1, maxBacklog: config.log.maxBacklog });

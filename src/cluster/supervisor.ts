@@ -15,6 +15,7 @@ import type { Config, HostPort } from '../config/types.js';
 import { HradbaError } from '../errors.js';
 import { buildPolicyDataInWorker } from '../policy/build-in-worker.js';
 import type { PolicyData } from '../policy/compiled-policy.js';
+import { THREAD_YOUNG_GENERATION_MB } from '../server/heap-settings.js';
 import { openListener } from '../server/open-listener.js';
 import { Reloader } from '../server/reloader.js';
 import { logReloadFailed, problemsOf, restartNeeded } from '../server/server.js';
@@ -122,7 +123,7 @@ export async function startSupervisor(opts: SupervisorOptions): Promise<Supervis
   /** spawn starts thread `index` and resolves once it listens; rejects with its start errors. */
   const spawn = (index: number): Promise<Thread> =>
     new Promise((resolve, reject) => {
-      const worker = new Worker(THREAD_SCRIPT, { workerData: startOf(index) });
+      const worker = new Worker(THREAD_SCRIPT, { workerData: startOf(index), resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } });
       const thread: Thread = { index, worker, waiting: new Map(), stopping: false };
       let started = false;
       worker.on('message', (msg: FromThread) => {

@@ -11,7 +11,7 @@ import { fixtureZones } from '../helpers/nsd.js';
 import { requireTool } from '../helpers/paths.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 import { retry } from '../helpers/wait.js';
-import { runInNetns, spawnInNetns } from './podman.js';
+import { runInNetns, spawnInNetns } from './container-engine.js';
 
 export interface NetnsNsd {
   output(): string;

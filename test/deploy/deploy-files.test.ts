@@ -11,6 +11,7 @@ import { parseAllDocuments, parse } from 'yaml';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
 import { buildPolicy } from '../../src/policy/policy.js';
+import { deploymentEnv } from '../helpers/deployment-env.js';
 import { NODE_BIN, REPO_ROOT } from '../helpers/paths.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
@@ -249,5 +250,61 @@ describe('deploy/systemd', () => {
     } finally {
       removeTempDir(dir);
     }
+  });
+});
+
+describe('memory settings in every deployment file', () => {
+  /** What README "Memory" asks for: glibc returns big freed buffers at once, V8's young generation stays small. */
+  const expected = { MALLOC_MMAP_THRESHOLD_: '131072', NODE_OPTIONS: '--max-semi-space-size=4' };
+
+  it('the image sets them for every process it runs', () => {
+    expect(deploymentEnv()).toMatchObject(expected);
+  });
+
+  it('the systemd unit, the Kubernetes container and the compose service set the same values', () => {
+    const unit = read('systemd/hradba.service');
+    const line = /^Environment=(.+)$/m.exec(unit)?.[1] ?? '';
+    expect(Object.fromEntries(line.split(/\s+/).map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]))).toMatchObject(expected);
+    // Before ExecStart's process starts: Environment= lines anywhere in [Service] apply, but keep them in that section.
+    expect(unit.indexOf('Environment=')).toBeGreaterThan(unit.indexOf('[Service]'));
+    expect(unit.indexOf('Environment=')).toBeLessThan(unit.indexOf('[Install]'));
+
+    const deployment = yamlDocs('kubernetes/deployment.yaml').find((d) => d['kind'] === 'Deployment') as Obj;
+    const env = deployment['spec']['template']['spec']['containers'][0]['env'] as { name: string; value: string }[];
+    expect(Object.fromEntries(env.map((e) => [e.name, e.value]))).toMatchObject(expected);
+
+    const compose = yamlDoc('compose/docker-compose.yml');
+    expect(compose['services']['hradba']['environment']).toMatchObject(expected);
+  });
+});
+
+describe('memory limits sized by the measured budget', () => {
+  /**
+   * MiB, measured with bench/memory.mjs (100,000 distinct forwarded names at 5,000 q/s): the first serving thread,
+   * each further one, and the growth per MiB of cache.maxBytes (test/integration/memory-under-traffic.test.ts).
+   */
+  const budget = (config: Config): number => 90 + 40 * ((config.workers === 'auto' ? 0 : config.workers) - 1) + 1.5 * (config.cache.maxBytes / 1048576);
+  const mebibytes = (q: string): number => {
+    const m = /^(\d+)(Mi|Gi|m|g)$/.exec(q);
+    if (m === null) throw new Error(`unexpected quantity ${q}`);
+    return Number(m[1]) * (m[2] === 'Gi' || m[2] === 'g' ? 1024 : 1);
+  };
+
+  it('Kubernetes requests at least the budget of its ConfigMap and limits above it', async () => {
+    const configMap = yamlDocs('kubernetes/configmap.yaml').find((d) => d['kind'] === 'ConfigMap') as Obj;
+    const data = configMap['data'] as Record<string, string>;
+    const config = await checkContainerConfig(data['hradba.yaml'] ?? '', data);
+    expect(config.workers).not.toBe('auto');
+    const deployment = yamlDocs('kubernetes/deployment.yaml').find((d) => d['kind'] === 'Deployment') as Obj;
+    const resources = deployment['spec']['template']['spec']['containers'][0]['resources'] as Obj;
+    expect(mebibytes(resources['requests']['memory'])).toBeGreaterThanOrEqual(budget(config));
+    expect(mebibytes(resources['limits']['memory'])).toBeGreaterThan(budget(config) * 1.25);
+  });
+
+  it('compose limits above the budget of its config, which fixes the thread count', async () => {
+    const config = await checkContainerConfig(read('compose/hradba/hradba.yaml'), { 'agency.list': read('compose/hradba/agency.list') });
+    expect(config.workers).not.toBe('auto');
+    const hradba = yamlDoc('compose/docker-compose.yml')['services']['hradba'] as Obj;
+    expect(mebibytes(hradba['mem_limit'])).toBeGreaterThan(budget(config) * 1.25);
   });
 });

@@ -28,8 +28,11 @@ export interface NsdServer {
 
 const quote = (s: string): string => `"${s.replace(/"/g, '\\"')}"`;
 
-/** Starts `nsd -d` with the given zones (default: the fixture zones) and waits until it answers. */
-export async function startNsd(opts: { zones?: Record<string, string> } = {}): Promise<NsdServer> {
+/**
+ * Starts `nsd -d` with the given zones (default: the fixture zones) and waits until it answers. `rrlRatelimit`
+ * sets NSD's response rate limit per client network (0: off, for load tests; left out: NSD's default).
+ */
+export async function startNsd(opts: { zones?: Record<string, string>; rrlRatelimit?: number } = {}): Promise<NsdServer> {
   const nsdBin = requireTool('nsd');
   requireTool('dig');
   const zones = opts.zones ?? fixtureZones();
@@ -54,6 +57,7 @@ export async function startNsd(opts: { zones?: Record<string, string> } = {}): P
     '  server-count: 1',
     '  verbosity: 1',
     '  hide-version: yes',
+    ...(opts.rrlRatelimit === undefined ? [] : [`  rrl-ratelimit: ${opts.rrlRatelimit}`]),
     'remote-control:',
     '  control-enable: no',
     ...Object.keys(zones).flatMap((zone) => ['zone:', `  name: ${quote(zone)}`, `  zonefile: ${quote(`${zone}.zone`)}`]),

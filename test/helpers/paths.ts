@@ -19,7 +19,7 @@ const SEARCH_DIRS = [...(process.env['PATH'] ?? '').split(delimiter), '/usr/sbin
 
 /** Absolute path of a required peer tool; throws (so the test FAILS, never skips) when it is not installed. */
 export function requireTool(
-  name: 'dig' | 'kdig' | 'nsd' | 'nsd-checkzone' | 'unbound' | 'unbound-control' | 'openssl' | 'delv' | 'ldns-keygen' | 'ldns-signzone',
+  name: 'dig' | 'kdig' | 'nsd' | 'nsd-checkzone' | 'unbound' | 'unbound-control' | 'openssl' | 'delv' | 'ldns-keygen' | 'ldns-signzone' | 'dnsperf',
 ): string {
   for (const dir of SEARCH_DIRS) {
     if (dir === '') continue;
@@ -31,7 +31,7 @@ export function requireTool(
       // not here; try the next directory
     }
   }
-  throw new Error(`${name} is not installed; run test/setup/install-peers.sh (as root) or install bind9-dnsutils knot-dnsutils nsd unbound ldnsutils`);
+  throw new Error(`${name} is not installed; run test/setup/install-peers.sh (as root) or install bind9-dnsutils knot-dnsutils nsd unbound ldnsutils dnsperf`);
 }
 
 /** Throws unless the CLI has been built, with the command that builds it. */

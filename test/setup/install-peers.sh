@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs the peers the tests drive (dig, kdig, nsd, unbound, unbound-control, openssl, and systemd-analyze for the
 # unit-file check; delv and ldns-keygen/ldns-signzone for the signed test tree of the DNSSEC tests; ip, nft and
-# iptables for the firewall rule tests); does nothing when they are present.
+# iptables for the firewall rule tests; dnsperf for the memory-under-traffic load); does nothing when they are present.
 set -euo pipefail
 
-required=(dig kdig nsd nsd-checkzone unbound unbound-control openssl systemd-analyze)
-packages=(bind9-dnsutils knot-dnsutils nsd unbound openssl systemd)
+required=(dig kdig nsd nsd-checkzone unbound unbound-control openssl systemd-analyze dnsperf)
+packages=(bind9-dnsutils knot-dnsutils nsd unbound openssl systemd dnsperf)
 # DNSSEC tests: delv (bind9-dnsutils) validates, ldnsutils signs the test root.
 required+=(delv ldns-keygen ldns-signzone)
 packages+=(ldnsutils)
