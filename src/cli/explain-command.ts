@@ -149,25 +149,32 @@ export async function explain(domain: string, opts: ExplainOptions, out: NodeJS.
   if (expired.length > 0) verdict.expiredExceptions = uniqueRules(expired).map((r) => ({ domain: r.domain, reason: r.reason, expires: r.expires }));
   if (bypassRule !== undefined) verdict.bypassSignal = { signal: bypassRule.key, name: bypassRule.domain, answer: bypassRule.answer, why: bypassRule.why };
   if (logOnly !== undefined) verdict.logOnly = describeEntry(logOnly);
-  const upstreamsOf = (): string => (d.kind === 'answered' && d.route.kind === 'forward' && d.route.zone !== null ? `forwarded (forwardZones: ${d.route.zone}) to ${(config.forwardZones.find((z) => z.zone === (d.route as { zone: string }).zone)?.upstreams ?? []).map((u) => u.url).join(', ')}` : `forwarded to ${config.upstreams.map((u) => u.url).join(', ')}`);
+  const zone = d.kind === 'answered' && d.route.kind === 'forward' ? d.route.zone : null;
+  const upstreamsOf = (): string => {
+    if (zone === null) return `forwarded to ${config.upstreams.map((u) => u.url).join(', ')}`;
+    const upstreams = config.forwardZones.find((z) => z.zone === zone)?.upstreams ?? [];
+    return `forwarded (forwardZones: ${zone}) to ${upstreams.map((u) => u.url).join(', ')}`;
+  };
+  // Where a query the policy let on goes: an exception or a log-only entry does not change the route.
+  const answerOf = (): string => (d.kind === 'answered' && d.route.kind === 'local' ? `answered locally (zone ${d.route.zone}), never forwarded` : upstreamsOf());
   if (d.kind === 'answered' && d.verdict.kind === 'apex-ds') {
     const p = d.verdict.passed;
     verdict.verdict = 'allowed, DS of a listed apex';
-    verdict.answer = upstreamsOf();
+    verdict.answer = answerOf();
     verdict.passed = p.kind === 'bypass' ? { signal: p.rule.key, name: p.rule.domain } : { ...describeEntry(p.entry), ...(p.kind === 'log-only' ? { logOnly: true } : {}) };
     verdict.won = 'the parent zone answers the DS of the listed apex (RFC 4035 section 3.1.4.1): it goes upstream, unlogged';
   } else if (v.kind === 'exception') {
     verdict.verdict = 'allowed by exception';
     verdict.won = `exception for ${v.exception.domain} in group ${v.exception.group}`;
     if (winner !== undefined) verdict.overridden = describeEntry(winner);
-    verdict.answer = `forwarded to ${config.upstreams.map((u) => `${u.host}:${u.port}`).join(', ')}`;
+    verdict.answer = answerOf();
   } else if (v.kind === 'bypass') {
     verdict.verdict = 'bypass signal';
     verdict.answer = v.rule.answer;
     verdict.won = `anti-bypass signal ${v.rule.key}`;
   } else if (v.kind === 'log-only') {
     verdict.verdict = 'allowed, would be sinkholed (log-only list)';
-    verdict.answer = `forwarded to ${config.upstreams.map((u) => `${u.host}:${u.port}`).join(', ')}`;
+    verdict.answer = answerOf();
   }
   if (v.kind === 'block' && winner !== undefined) {
     verdict.verdict = 'blocked';
