@@ -19,8 +19,11 @@ import { longestZone } from '../upstream/forward-router.js';
 export type NameDecision =
   | Verdict
   /**
-   * A DS query for the listed name's own apex goes upstream, unlogged: the parent zone answers it (RFC 4035
-   * §3.1.4.1), and a validator needs it to read the block as insecure rather than as a broken chain.
+   * A DS query for the listed name's own apex goes upstream, unlogged: the DS of a zone's apex lives in the
+   * parent (RFC 4035 §3.1.4.1). A validator asks it to learn whether the zone below is signed; relayed, an
+   * unsigned vendor zone reads as insecure and its block as a plain NXDOMAIN, where a sinkholed DS reads as a
+   * broken trust chain. Names below the apex, and their DS, stay sinkholed; log-only lists do what enforcement
+   * would.
    */
   | { readonly kind: 'apex-ds'; readonly passed: Extract<Verdict, { kind: 'block' | 'log-only' | 'bypass' }> };
 
