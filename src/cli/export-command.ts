@@ -3,10 +3,10 @@ import { writeFile } from 'node:fs/promises';
 import { loadConfig } from '../config/load.js';
 import { normalizeDomain } from '../policy/domain-name.js';
 import { compileGroupPolicy } from '../policy/group-policy.js';
-import { loadList } from '../policy/list-file.js';
-import { buildPolicy } from '../policy/policy.js';
+import { TYPE } from '../dns/constants.js';
+import { decideName } from '../decision/query-decision.js';
+import { buildPolicyKeepingEntries } from '../policy/policy.js';
 import { exportRpz, type RpzExportInput } from '../policy/rpz-export.js';
-import { decide } from '../policy/verdict.js';
 import { problemsOf } from '../server/server.js';
 import { EXIT } from './exit-codes.js';
 
@@ -30,25 +30,20 @@ export async function exportCommand(kind: string, opts: ExportOptions, out: Node
   }
   try {
     const config = await loadConfig(opts.config);
-    // Built as the server would, so an export never carries a policy hradba itself would refuse.
-    const policy = await buildPolicy(config.lists, config.maxBadLines, 1);
+    // Built as the server would, so an export never carries a policy hradba itself would refuse; each list is
+    // read once, its entries kept for the zone as they go into the policy.
+    const { policy, entries } = await buildPolicyKeepingEntries(config.lists, config.maxBadLines, 1);
     const { groups, bypass } = compileGroupPolicy(config, policy);
     const group = opts.group === undefined || opts.group === groups.defaultGroup.name ? groups.defaultGroup : groups.groups.find((g) => g.name === opts.group);
     if (group === undefined) {
       err.write(`hradba: no group '${opts.group ?? ''}' in ${config.file} (groups: ${groups.groups.map((g) => g.name).join(', ') || 'only default'})\n`);
       return EXIT.USAGE;
     }
-    const enabled = config.lists.filter((l) => l.enabled);
-    // The policy's list summaries are in the order of the enabled entries; each carries the mode from its entry.
-    const lists = await Promise.all(
-      enabled.map(async (cfg, i) => {
-        const loaded = await loadList(cfg, config.maxBadLines);
-        return { info: policy.lists[i]?.info ?? loaded.info, loaded };
-      }),
-    );
+    const lists = policy.lists.map((l, i) => ({ info: l.info, loaded: { entries: entries[i] ?? [] } }));
     const nowMs = Date.now();
     const verdict: RpzExportInput['verdict'] = (name) => {
-      const v = decide({ policy, bypass }, group, name, nowMs);
+      // The server's own decision for an A query of the group (src/decision/).
+      const v = decideName({ policy, bypass }, group, name, TYPE.A, nowMs);
       if (v.kind === 'block') return 'block';
       if (v.kind === 'bypass') return v.rule.answer === 'nodata' ? 'nodata' : 'block';
       return 'allow';

@@ -55,8 +55,9 @@ program
   .argument('<domain>', 'the name to look up, e.g. chat.deepseek.com')
   .option('--client <ip>', 'also check this client address against the access list')
   .option('--json', 'print the verdict as JSON')
+  .option('--type <type>', 'the query type (A, AAAA, DS, ...): a DS for a listed apex goes upstream', 'A')
   .addOption(configOption())
-  .action(async (domain: string, opts: { config: string; client?: string; json?: boolean }) => {
+  .action(async (domain: string, opts: { config: string; client?: string; json?: boolean; type?: string }) => {
     process.exitCode = await explain(domain, opts);
   });
 

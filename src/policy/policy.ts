@@ -3,7 +3,7 @@ import type { ListConfig } from '../config/types.js';
 import { HradbaError, formatLocated } from '../errors.js';
 import { normalizeDomain } from './domain-name.js';
 import { PolicyCompiler, policyFromData, type PolicyData, type PrefixData } from './compiled-policy.js';
-import { checkList, parseList, readListText, type LoadedList } from './list-file.js';
+import { checkList, parseList, readListText, type EntrySink, type ListEntry, type LoadedList } from './list-file.js';
 import type { ProblemReport } from './list-problems.js';
 import type { ListInfo, ListProblem, PolicyEntry } from './types.js';
 
@@ -152,8 +152,38 @@ interface UsedList {
   readonly source?: ListSource;
 }
 
-/** buildPolicyData loads and compiles the lists into plain typed arrays (what a worker builds and transfers). */
-export async function buildPolicyData(lists: readonly ListConfig[], maxBadLines: number, opts: BuildPolicyDataOptions = {}): Promise<PolicyData> {
+/**
+ * buildPolicyKeepingEntries builds the policy as buildPolicy does and also keeps every list's entries, from the
+ * same one read of each file (for `export rpz`, which writes them out one by one), in the order of `policy.lists`.
+ */
+export async function buildPolicyKeepingEntries(
+  lists: readonly ListConfig[],
+  maxBadLines: number,
+  version: number,
+): Promise<{ policy: Policy; entries: ListEntry[][] }> {
+  const entries: ListEntry[][] = [];
+  const tee = (index: number, sink: EntrySink): EntrySink => {
+    const kept: ListEntry[] = [];
+    entries[index] = kept;
+    return (domain, exact, line, allow) => {
+      kept.push(allow === true ? { domain, exact, line, allow: true } : { domain, exact, line });
+      sink(domain, exact, line, allow);
+    };
+  };
+  const policy = policyFromData(await buildPolicyData(lists, maxBadLines, {}, tee), version);
+  return { policy, entries };
+}
+
+/**
+ * buildPolicyData loads and compiles the lists into plain typed arrays (what a worker builds and transfers).
+ * `tee` (same thread only) may wrap each list's entry sink, to see the entries as they go into the trie.
+ */
+export async function buildPolicyData(
+  lists: readonly ListConfig[],
+  maxBadLines: number,
+  opts: BuildPolicyDataOptions = {},
+  tee?: (index: number, sink: EntrySink) => EntrySink,
+): Promise<PolicyData> {
   const enabled = lists.filter((l) => l.enabled);
   // Files are read in parallel, then parsed one by one in config order straight into the trie, so the
   // first list wins a shared name and no object per entry is ever held.
@@ -178,7 +208,8 @@ export async function buildPolicyData(lists: readonly ListConfig[], maxBadLines:
       // With a fallback the list is checked before it goes into the trie: a rejected version must leave no entry behind.
       if (fallback !== undefined) checkSealed(checkList(parseList(r.value, cfg, () => undefined), maxBadLines), opts.force === true ? undefined : before);
       // Without one, a list that fails still went into the trie, but then the whole build fails and the trie is dropped.
-      const list = checkSealed(checkList(parseList(r.value, cfg, compiler.sinkFor(used.length)), maxBadLines), opts.force === true ? undefined : before);
+      const sink = compiler.sinkFor(used.length);
+      const list = checkSealed(checkList(parseList(r.value, cfg, tee === undefined ? sink : tee(used.length, sink)), maxBadLines), opts.force === true ? undefined : before);
       // Its warnings stay with the list (ListSummary.problems); the error lists only what made lists fail.
       used.push({ list, cfg, ...(cfg.mandatory === true ? { source: { text: r.value, cfg } } : {}) });
     } catch (err) {

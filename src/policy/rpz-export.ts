@@ -13,7 +13,7 @@ import type { ListInfo } from './types.js';
 export interface RpzExportInput {
   readonly config: Pick<Config, 'file' | 'sinkhole' | 'antiBypass'>;
   /** Enabled lists in config order, with their ListInfo as the policy holds it (mode). */
-  readonly lists: ReadonlyArray<{ readonly info: ListInfo; readonly loaded: LoadedList }>;
+  readonly lists: ReadonlyArray<{ readonly info: ListInfo; readonly loaded: Pick<LoadedList, 'entries'> }>;
   readonly group: ClientGroup;
   /** Exceptions are exported when in force at this time; the zone says so. */
   readonly nowMs: number;

@@ -4,7 +4,7 @@
  * Also judges the names of an upstream answer's CNAME/DNAME chain (deep inspection).
  */
 import type { Logger } from 'pino';
-import { CLASS_IN, TYPE } from '../dns/constants.js';
+import { CLASS_IN } from '../dns/constants.js';
 import { sinkholeAnswer } from '../dns/sinkhole-answer.js';
 import { fitUdp } from '../dns/truncate.js';
 import type { ParsedQuery } from '../dns/types.js';
@@ -14,7 +14,8 @@ import type { Remote } from '../net/types.js';
 import { walkAnswer, type AnswerAddress } from '../policy/answer-inspection.js';
 import { activeException, type ClientIdentity, type ExceptionRule } from '../policy/client-groups.js';
 import type { PolicyEntry } from '../policy/types.js';
-import { decide, type Verdict } from '../policy/verdict.js';
+import type { Verdict } from '../policy/verdict.js';
+import { decideName, type NameDecision } from '../decision/query-decision.js';
 import type { Snapshot } from './snapshot.js';
 
 /** What the stage reports back to the handler. */
@@ -40,15 +41,8 @@ function formatAddress(b: Uint8Array): string {
   return groups.join(':');
 }
 
-/**
- * parentAnswers says whether a query is one the parent zone answers for the listed name itself: the DS of the
- * name's own apex lives in the parent (RFC 4035 §3.1.4.1). A validator asks it to learn whether the zone below is
- * signed; relayed, an unsigned vendor zone reads as insecure and its block as a plain NXDOMAIN, where a
- * sinkholed DS reads as a broken trust chain. Names below the apex, and their DS, stay sinkholed.
- */
-function parentAnswers(q: ParsedQuery, domain: string): boolean {
-  return q.qtype === TYPE.DS && q.qname === domain;
-}
+/** Chain members of an answer are judged as names: the question's type (the DS rule) is not theirs. */
+const TYPE_ANY_NAME = 0;
 
 /** Each expired exception is logged once per rule object (a reload makes new ones, and says so again). */
 const expiredLogged = new WeakSet<ExceptionRule>();
@@ -68,8 +62,9 @@ export interface PolicyStage {
 
 /** createPolicyStage binds the stage to the block log. */
 export function createPolicyStage(log: Logger): PolicyStage {
-  const verdictFor = (snap: Snapshot, who: ClientIdentity, name: string): Verdict =>
-    decide(snap, who.group, name, snap.now(), (rule) => {
+  // The decision is made in one place (src/decision/), for the server and `hradba explain` alike.
+  const verdictFor = (snap: Snapshot, who: ClientIdentity, name: string, qtype: number): NameDecision =>
+    decideName(snap, who.group, name, qtype, snap.now(), (rule) => {
       if (expiredLogged.has(rule)) return;
       expiredLogged.add(rule);
       logExceptionExpired(log, rule, snap.version);
@@ -132,20 +127,18 @@ export function createPolicyStage(log: Logger): PolicyStage {
     logBlock(snap, q, remote, who, entry, found, true);
 
   const judge = (snap: Snapshot, msg: Buffer, q: ParsedQuery, remote: Remote, who: ClientIdentity): StageResult => {
-    const v = verdictFor(snap, who, q.qname);
+    const v = verdictFor(snap, who, q.qname, q.qtype);
     switch (v.kind) {
       case 'allow':
+      // The DS of a listed apex goes upstream unlogged (log-only lists do what enforcement would).
+      case 'apex-ds':
         return GO_ON;
       case 'block':
-        if (parentAnswers(q, v.entry.domain)) return GO_ON;
         return sinkhole(snap, msg, q, remote, who, v.entry);
       case 'log-only':
-        // What enforcement would do: the apex DS goes upstream unlogged.
-        if (parentAnswers(q, v.entry.domain)) return GO_ON;
         logOnly(snap, q, remote, who, v.entry);
         return GO_ON_LOG_ONLY;
       case 'bypass': {
-        if (parentAnswers(q, v.rule.domain)) return GO_ON;
         logBypass(log, context(snap, q, remote, who), v.rule);
         const { config } = snap;
         const reply = sinkholeAnswer(msg, q, {
@@ -180,7 +173,7 @@ export function createPolicyStage(log: Logger): PolicyStage {
     };
     if (names) {
       for (const name of chain) {
-        const v = verdictFor(snap, who, name);
+        const v = verdictFor(snap, who, name, TYPE_ANY_NAME);
         if (v.kind === 'block') return sinkhole(snap, msg, q, remote, who, v.entry, { via: name });
         if (v.kind === 'log-only') markLogOnly(v.entry, { via: name });
         if (v.kind === 'exception') logException(log, context(snap, q, remote, who), v.exception, overriddenOf(v.overridden));

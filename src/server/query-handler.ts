@@ -21,6 +21,7 @@ import type { QueryHandler, Remote } from '../net/types.js';
 import type { ClientIdentity } from '../policy/client-groups.js';
 import type { PolicyEntry } from '../policy/types.js';
 import type { Forwarder } from '../upstream/types.js';
+import { routeOf } from '../decision/query-decision.js';
 import { createPolicyStage } from './policy-stage.js';
 import type { Snapshot } from './snapshot.js';
 
@@ -194,17 +195,17 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
       return judged.answer;
     }
 
-    // A conditional forwarding rule beats the locally served zones (e.g. the agency's own reverse zones).
-    const zonePool = snap.router.zonePool(q.qname);
-    if (zonePool !== null) return answerAllowed(snap, msg, q, remote, who, judged.logOnly, zonePool);
-
-    const local = localAnswer(msg, q, udpSize, config.forward.testNames);
-    if (local !== null) {
-      observe('local', remote);
-      return remote.transport === 'udp' ? fitUdp(local, q, udpSize) : local;
+    // Where the policy let it go: a forwardZones rule beats the locally served zones (src/decision/).
+    const route = routeOf(q.qname, snap.forwardZones, config.forward.testNames);
+    if (route.kind === 'local') {
+      const local = localAnswer(msg, q, udpSize, config.forward.testNames);
+      if (local !== null) {
+        observe('local', remote);
+        return remote.transport === 'udp' ? fitUdp(local, q, udpSize) : local;
+      }
     }
-
-    return answerAllowed(snap, msg, q, remote, who, judged.logOnly, snap.forwarder);
+    const pool = route.kind === 'forward' && route.zone !== null ? (snap.router.zonePool(q.qname) ?? snap.forwarder) : snap.forwarder;
+    return answerAllowed(snap, msg, q, remote, who, judged.logOnly, pool);
   };
 
   return (msg, remote) => {

@@ -28,6 +28,8 @@ export interface Snapshot {
   readonly forwarder: Forwarder;
   /** Conditional forwarding (`forwardZones`): the pool for a name, when a rule applies. */
   readonly router: ForwardRouter;
+  /** The zones of the `forwardZones` rules (where src/decision/ routes a name). */
+  readonly forwardZones: ReadonlySet<string>;
   /** Cache, in-flight sharing, prefetch and serve-stale; kept across reloads. */
   readonly stage: CacheStage;
   /** The Extended DNS Error text for a block by this list: vendor and legal basis. */
@@ -153,7 +155,8 @@ export async function buildSnapshot(
     return text;
   };
   const now = opts.now ?? prev?.now ?? Date.now;
-  const snapshot: Snapshot = Object.freeze({ version, config, policy, isAllowed, forwarder, router, stage, blockedText, groups, bypass, now });
+  const forwardZones = new Set(config.forwardZones.map((z) => z.zone));
+  const snapshot: Snapshot = Object.freeze({ version, config, policy, isAllowed, forwarder, router, forwardZones, stage, blockedText, groups, bypass, now });
   const retired = prev !== undefined && !sameForwarding ? [...new Set([prev.forwarder, ...prev.router.pools])] : [];
   return { snapshot, retired };
 }
