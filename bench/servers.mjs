@@ -126,7 +126,7 @@ export const KINDS = {
         listen: [`127.0.0.1:${port}`],
         upstreams: [`127.0.0.1:${upstreamPort}`],
         // bench.test is under test. (RFC 6761), answered locally unless forwarded on purpose.
-        forward: { attemptTimeout: '1s', deadline: '3s', socketPool: 16, testNames: true },
+        forward: { attemptTimeout: '1s', deadline: '3s', socketPool: 1024, testNames: true },
         access: { allow: ['127.0.0.0/8'], action: 'refuse' },
         sinkhole: { mode: 'nxdomain', ttl: '60s', ipv4: null, ipv6: null, ede: true },
         lists: [

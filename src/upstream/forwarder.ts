@@ -213,7 +213,7 @@ function checkOptions(opts: ForwarderOptions): void {
   if (opts.upstreams.length === 0) bad.push('upstreams: at least one is needed');
   if (!(opts.attemptTimeoutMs > 0)) bad.push('attemptTimeoutMs: must be > 0');
   if (!(opts.deadlineMs > 0)) bad.push('deadlineMs: must be > 0');
-  if (!Number.isInteger(opts.socketPool) || opts.socketPool < 1) bad.push('socketPool: must be an integer >= 1');
+  if (!Number.isInteger(opts.socketPool) || opts.socketPool < 1 || opts.socketPool > 65_536) bad.push('socketPool: must be an integer from 1 to 65536');
   if (opts.socketMaxQueries !== undefined && !(opts.socketMaxQueries >= 1)) bad.push('socketMaxQueries: must be >= 1');
   if (opts.socketMaxAgeMs !== undefined && !(opts.socketMaxAgeMs > 0)) bad.push('socketMaxAgeMs: must be > 0');
   if (bad.length > 0) throw new HradbaError('HRADBA_ERR_CONFIG', `forwarder: ${bad.join('; ')}`);
