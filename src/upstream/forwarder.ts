@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { FLAG2_TC, FLAG3_RCODE, RCODE } from '../dns/constants.js';
 import { HradbaError } from '../errors.js';
 import { createRandomSource, type RandomSource } from './random-source.js';
+import { RetransmitTimer } from './retransmit-timer.js';
 import { startTcpExchange, type TcpExchange } from './tcp-exchange.js';
 import type { ForwardExchange, UdpForwarder, ForwardResult, Forwarder, ForwarderOptions, ForwarderStats, UpstreamObserver } from './types.js';
 import { UdpAttempt, UdpSocketPool, type UdpWaiter } from './udp-socket-pool.js';
@@ -27,6 +28,8 @@ const BAD_QUERY: ForwardResult = Object.freeze({ ok: false, reason: 'bad-query' 
 /** What every job of one forwarder shares. */
 interface Core {
   readonly targets: readonly UpstreamTarget[];
+  /** Per target (same order): when a pinned job sends the same query there again. */
+  readonly retransmit: readonly RetransmitTimer[];
   readonly attemptTimeoutMs: number;
   readonly pools: { readonly 4: UdpSocketPool; readonly 6: UdpSocketPool };
   readonly random: RandomSource;
@@ -43,6 +46,9 @@ function attemptTimerFired(job: ForwardJob): void {
 /**
  * The forwarding of one query. One timer bounds the current attempt (never past the deadline). Earlier UDP attempts
  * stay in flight until the job ends, so a slow upstream's late answer still wins; a TCP retry ends with its attempt.
+ * A job pinned to one upstream sends again (new ID, new socket) after that upstream's retransmission timeout, which
+ * its replies teach and which doubles with each copy up to the attempt time, so a lost datagram costs a round trip
+ * or two rather than a whole attempt time, and the deadline alone ends the job.
  */
 class ForwardJob implements UdpWaiter {
   readonly promise: Promise<ForwardResult>;
@@ -85,13 +91,19 @@ class ForwardJob implements UdpWaiter {
     if (remaining <= 0) return this.giveUp();
     this.current = index;
     this.currentReported = false;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = setTimeout(attemptTimerFired, Math.min(this.core.attemptTimeoutMs, remaining), this);
+    const cap = this.core.attemptTimeoutMs;
+    const wait = this.pinned >= 0 ? this.core.retransmit[index]!.timeoutMs(this.attempts.length, cap) : cap;
+    this.armTimer(Math.min(wait, remaining));
     const target = this.core.targets[index]!;
     const attempt = new UdpAttempt(this, target);
     this.attempts.push(attempt);
     this.sentAt.push(performance.now());
     if (!this.core.pools[target.family].send(attempt)) this.udpFailed(attempt);
+  }
+
+  private armTimer(ms: number): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = setTimeout(attemptTimerFired, ms, this);
   }
 
   /** The attempt timer fired: drop a TCP retry in progress and ask the next upstream, wrapping around. */
@@ -110,11 +122,15 @@ class ForwardJob implements UdpWaiter {
 
   udpReply(attempt: UdpAttempt, reply: Buffer): void {
     if (this.done) return;
-    if ((reply[2]! & FLAG2_TC) === 0) return this.answered(reply, attempt.target, 'udp');
+    const target = attempt.target;
+    const k = this.attempts.indexOf(attempt);
+    if (k >= 0) this.core.retransmit[target.index]!.sample(performance.now() - this.sentAt[k]!);
+    if ((reply[2]! & FLAG2_TC) === 0) return this.answered(reply, target, 'udp');
     // Truncated: the full answer needs TCP. One retry at a time; another truncated copy adds nothing.
     if (this.tcp !== null) return;
     this.core.stats.tcpRetries++;
-    const target = attempt.target;
+    // A connection takes longer than a datagram's round trip: the TCP retry gets a whole attempt time.
+    this.armTimer(Math.min(this.core.attemptTimeoutMs, Math.max(0, this.deadline - performance.now())));
     this.tcp = startTcpExchange(target, this.query, this.questionEnd, this.core.random.uint16(), (answer) => {
       this.tcp = null;
       if (answer !== null) return this.answered(answer, target, 'tcp');
@@ -243,6 +259,7 @@ export function createForwarder(opts: ForwarderOptions): UdpForwarder {
   };
   const core: Core = {
     targets,
+    retransmit: targets.map(() => new RetransmitTimer()),
     attemptTimeoutMs: opts.attemptTimeoutMs,
     // Sockets are opened on first use, so a family without upstreams costs nothing.
     pools: { 4: new UdpSocketPool({ ...poolOptions, family: 4 }), 6: new UdpSocketPool({ ...poolOptions, family: 6 }) },
