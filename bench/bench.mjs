@@ -5,6 +5,7 @@
  *
  *   node bench/bench.mjs [--sizes 1k,100k,1M] [--duration 3] [--rounds 1] [--servers node-limit,hradba,unbound,dnsmasq]
  *                        [--workers 1,2] [--reloads 0] [--profile] [--out bench/results/latest.md]
+ *                        [--lossy SECONDS]   (the lossy-upstream row, bench/lossy-upstream.mjs; `--sizes none` for it alone)
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { ask, startProbe, waitFor } from './dns-client.mjs';
 import { listNames, sinkholedQueries, rng } from './names.mjs';
 import { summariseProfile } from './profile.mjs';
+import { lossyUpstreamSection } from './lossy-upstream.mjs';
 import { KINDS, ROOT, freePort, rssMiB, startNsd, stopProcess } from './servers.mjs';
 
 const { values: args } = parseArgs({
@@ -26,9 +28,10 @@ const { values: args } = parseArgs({
     reloads: { type: 'string', default: '0' },
     profile: { type: 'boolean', default: false },
     out: { type: 'string', default: join(ROOT, 'bench', 'results', 'latest.md') },
+    lossy: { type: 'string', default: '0' },
   },
 });
-const SIZES = args.sizes.split(',').map((s) => {
+const SIZES = (args.sizes === 'none' ? [] : args.sizes.split(',')).map((s) => {
   const m = /^(\d+)([kM]?)$/.exec(s.trim());
   if (!m) throw new Error(`bad size '${s}' (use e.g. 1k, 100k, 1M)`);
   return Number(m[1]) * (m[2] === 'k' ? 1000 : m[2] === 'M' ? 1_000_000 : 1);
@@ -285,6 +288,11 @@ async function main() {
       if (loops.length > 0) lines.push(`Note: the miss stream wrapped around for ${loops.join(', ')} (later passes were cache hits).`, '');
       const rel = results.filter((r) => r.rssReloads);
       for (const r of rel) lines.push(`RSS of ${r.kind} after each of ${r.rssReloads.length} reloads (MiB): ${r.rssReloads.map((v) => v.toFixed(0)).join(', ')}`, '');
+      sections.push(lines.join('\n'));
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }
+    if (Number(args.lossy) > 0) {
+      const lines = await lossyUpstreamSection({ work, seconds: Math.min(60, Number(args.lossy)), say });
       sections.push(lines.join('\n'));
       process.stdout.write(`${lines.join('\n')}\n`);
     }

@@ -48,10 +48,23 @@ export async function stopProcess(child, ms = 5000) {
   clearTimeout(timer);
 }
 
-/** startNsd serves bench.test (SOA, NS and a wildcard A) from NSD: the authoritative upstream of every resolver. */
-export async function startNsd(dir) {
+/**
+ * startNsd serves bench.test (SOA, NS and a wildcard A) from NSD: the authoritative upstream of every resolver.
+ * `rrlRatelimit` (answers a second per client network, 0 = off) and `rrlSlip` turn response rate limiting on.
+ */
+export async function startNsd(dir, opts = {}) {
+  // freePort checks UDP only: the same TCP port may be taken (e.g. by a connection in TIME_WAIT), so try a few.
+  for (let tries = 1; ; tries++) {
+    try {
+      return await startNsdOnce(dir, await freePort(), opts);
+    } catch (err) {
+      if (tries >= 5 || !/Address already in use/.test(String(err))) throw err;
+    }
+  }
+}
+
+async function startNsdOnce(dir, port, { rrlRatelimit = 0, rrlSlip = 2 }) {
   mkdirSync(dir, { recursive: true });
-  const port = await freePort();
   writeFileSync(
     join(dir, 'bench.test.zone'),
     [
@@ -80,7 +93,8 @@ export async function startNsd(dir) {
       '  database: ""',
       '  server-count: 1',
       // Response rate limiting would cap the upstream at a few hundred answers a second per client.
-      '  rrl-ratelimit: 0',
+      `  rrl-ratelimit: ${rrlRatelimit}`,
+      `  rrl-slip: ${rrlSlip}`,
       '  verbosity: 0',
       'remote-control:',
       '  control-enable: no',

@@ -69,7 +69,7 @@ export const DEFAULTS: Omit<Config, 'file'> = deepFreeze({
     staleMaxAgeSec: 86_400,
     prefetch: true,
   },
-  pool: { strategy: 'sequential', maxFails: 3, probeIntervalMs: 5 * SECOND, maxInFlight: 1_000 },
+  pool: { strategy: 'sequential', maxFails: 3, probeIntervalMs: 5 * SECOND, maxInFlight: 10_000 },
   forwardZones: [],
   ecs: { strip: true },
 });

@@ -1,10 +1,12 @@
 /** The upstream forwarder: sends a client's query to the upstreams in order, with failover, TCP after truncation and a deadline. */
 import { performance } from 'node:perf_hooks';
 import { FLAG2_TC, FLAG3_RCODE, RCODE } from '../dns/constants.js';
+import { formatHostPort } from '../config/host-port.js';
 import { HradbaError } from '../errors.js';
 import { createRandomSource, type RandomSource } from './random-source.js';
 import { RetransmitTimer } from './retransmit-timer.js';
-import { startTcpExchange, type TcpExchange } from './tcp-exchange.js';
+import { createStreamTransport } from './stream-transport.js';
+import type { Transport, TransportExchange } from './transport.js';
 import type { ForwardExchange, UdpForwarder, ForwardResult, Forwarder, ForwarderOptions, ForwarderStats, UpstreamObserver } from './types.js';
 import { UdpAttempt, UdpSocketPool, type UdpWaiter } from './udp-socket-pool.js';
 import { toUpstreamTarget, type UpstreamTarget } from './upstream-target.js';
@@ -33,9 +35,23 @@ interface Core {
   readonly attemptTimeoutMs: number;
   readonly pools: { readonly 4: UdpSocketPool; readonly 6: UdpSocketPool };
   readonly random: RandomSource;
+  /** Per target: its TCP connection for answers that came truncated, opened on the first and reused (RFC 7766). */
+  readonly tcp: (Transport | null)[];
   readonly stats: ForwarderStats;
   readonly jobs: Set<ForwardJob>;
   readonly observer: UpstreamObserver | undefined;
+}
+
+/** The TCP transport of `target`, opened on first use: pipelined queries on one connection, not one connection each. */
+function tcpFor(core: Core, target: UpstreamTarget): Transport {
+  let t = core.tcp[target.index] ?? null;
+  if (t === null) {
+    const hp = { host: target.address, port: target.port };
+    const upstream = { ...hp, transport: 'tcp' as const, tlsName: null, path: null, spkiPin: null, url: `tcp://${formatHostPort(hp)}` };
+    t = createStreamTransport(upstream, core.random);
+    core.tcp[target.index] = t;
+  }
+  return t;
 }
 
 /** Fires when an attempt's time is up; a plain function (with the job as argument) so arming a timer allocates no closure. */
@@ -65,7 +81,7 @@ class ForwardJob implements UdpWaiter {
   /** The latest such answer: relayed when no other upstream does better in time. */
   private fallback: Answered | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private tcp: TcpExchange | null = null;
+  private tcp: TransportExchange | null = null;
   private done = false;
 
   constructor(
@@ -131,7 +147,12 @@ class ForwardJob implements UdpWaiter {
     this.core.stats.tcpRetries++;
     // A connection takes longer than a datagram's round trip: the TCP retry gets a whole attempt time.
     this.armTimer(Math.min(this.core.attemptTimeoutMs, Math.max(0, this.deadline - performance.now())));
-    this.tcp = startTcpExchange(target, this.query, this.questionEnd, this.core.random.uint16(), (answer) => {
+    const remaining = Math.max(1, this.deadline - performance.now());
+    const tcp = tcpFor(this.core, target).exchange(this.query, this.questionEnd, remaining);
+    this.tcp = tcp;
+    void tcp.promise.then((answer) => {
+      // Cancelled (the attempt time ran out, or the job ended): nothing more to do for it.
+      if (this.tcp !== tcp || this.done) return;
       this.tcp = null;
       if (answer !== null) return this.answered(answer, target, 'tcp');
       this.core.stats.attemptErrors++;
@@ -264,6 +285,7 @@ export function createForwarder(opts: ForwarderOptions): UdpForwarder {
     // Sockets are opened on first use, so a family without upstreams costs nothing.
     pools: { 4: new UdpSocketPool({ ...poolOptions, family: 4 }), 6: new UdpSocketPool({ ...poolOptions, family: 6 }) },
     random,
+    tcp: targets.map(() => null),
     stats,
     jobs: new Set(),
     observer: opts.observer,
@@ -305,7 +327,7 @@ export function createForwarder(opts: ForwarderOptions): UdpForwarder {
     close(): Promise<void> {
       if (closing === null) {
         for (const job of [...core.jobs]) job.finish(CLOSED);
-        closing = Promise.all([core.pools[4].close(), core.pools[6].close()]).then(() => undefined);
+        closing = Promise.all([core.pools[4].close(), core.pools[6].close(), ...core.tcp.map((t) => t?.close())]).then(() => undefined);
       }
       return closing;
     },

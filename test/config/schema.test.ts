@@ -250,7 +250,7 @@ describe('config defaults', () => {
         staleMaxAgeSec: 86400,
         prefetch: true,
       },
-      pool: { strategy: 'sequential', maxFails: 3, probeIntervalMs: 5000, maxInFlight: 1000 },
+      pool: { strategy: 'sequential', maxFails: 3, probeIntervalMs: 5000, maxInFlight: 10000 },
       forwardZones: [],
       ecs: { strip: true },
     });
