@@ -55,7 +55,9 @@ function startHradba(dir, port, upstreamPort) {
   };
   writeFileSync(join(dir, 'hradba.yaml'), JSON.stringify(config, null, 2));
   const child = spawn(NODE, [join(ROOT, 'dist', 'cli', 'main.js'), 'serve', '--config', join(dir, 'hradba.yaml')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  return { child, healthLines: () => countHealthLines(join(dir, 'hradba.log')) };
+  let output = '';
+  child.stderr.on('data', (c) => (output = (output + c.toString()).slice(-4000)));
+  return { child, output: () => output, healthLines: () => countHealthLines(join(dir, 'hradba.log')) };
 }
 
 function countHealthLines(file) {
@@ -69,7 +71,20 @@ function countHealthLines(file) {
 function startUnbound(dir, port, upstreamPort) {
   KINDS.unbound.write(dir, []);
   const p = KINDS.unbound.start(dir, port, upstreamPort);
-  return { child: p.child, healthLines: () => null };
+  return { child: p.child, output: p.output, healthLines: () => null };
+}
+
+/** Starts a server and waits for its first answer; a new port when it could not bind the one freePort found free for UDP only. */
+async function startReady(kind, start, dir, upstreamPort) {
+  for (let tries = 1; ; tries++) {
+    const port = await freePort();
+    const server = start(dir, port, upstreamPort);
+    const alive = () => server.child.exitCode === null && server.child.signalCode === null;
+    if ((await waitFor(port, `ready.${kind}.bench.test`, (rc) => rc === 'NOERROR', 30_000, alive)) !== null) return { port, server };
+    const exited = !alive();
+    await stopProcess(server.child);
+    if (!exited || tries >= 3) throw new Error(`${kind} did not answer through the rate-limited NSD:\n${server.output()}`);
+  }
 }
 
 const pct = (n, d) => (d > 0 ? `${((n / d) * 100).toFixed(2)}%` : '–');
@@ -88,13 +103,7 @@ export async function lossyUpstreamSection({ work, seconds, qps = 3000, say }) {
     ]) {
       const sdir = join(dir, kind);
       mkdirSync(sdir, { recursive: true });
-      const port = await freePort();
-      const server = start(sdir, port, nsd.port);
-      const alive = () => server.child.exitCode === null && server.child.signalCode === null;
-      if ((await waitFor(port, `ready.${kind}.bench.test`, (rc) => rc === 'NOERROR', 30_000, alive)) === null) {
-        await stopProcess(server.child);
-        throw new Error(`${kind} did not answer through the rate-limited NSD`);
-      }
+      const { port, server } = await startReady(kind, start, sdir, nsd.port);
       const names = Array.from({ length: Math.ceil(qps * seconds * 1.2) }, (_, i) => `l${i}.${kind}.bench.test A\n`);
       const file = join(sdir, 'queries.txt');
       writeFileSync(file, names.join(''));
