@@ -119,7 +119,8 @@ class ForwardJob implements UdpWaiter {
 
   private armTimer(ms: number): void {
     if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = setTimeout(attemptTimerFired, ms, this);
+    // Whole milliseconds: Node keeps a timer list per distinct duration, and a fractional one makes a list per query.
+    this.timer = setTimeout(attemptTimerFired, Math.ceil(ms), this);
   }
 
   /** The attempt timer fired: drop a TCP retry in progress and ask the next upstream, wrapping around. */

@@ -2,6 +2,7 @@
 
 /** Never sooner than this: below it, a loaded event loop alone would cause copies. */
 export const MIN_RETRANSMIT_MS = 50;
+const GRAIN_MS = 10;
 
 /**
  * The smoothed round-trip time and its variation for one upstream. Every UDP attempt carries its own ID, so each
@@ -28,7 +29,8 @@ export class RetransmitTimer {
   /** How long to wait after the `sent`-th send of one query (0 = the first) before the next, at most `capMs`. */
   timeoutMs(sent: number, capMs: number): number {
     if (!this.measured) return capMs;
-    const rto = Math.max(MIN_RETRANSMIT_MS, this.srttMs + 4 * this.rttvarMs);
+    // Whole steps of GRAIN_MS: Node keeps one timer list per distinct duration, and a new list per query is costly.
+    const rto = Math.max(MIN_RETRANSMIT_MS, Math.ceil((this.srttMs + 4 * this.rttvarMs) / GRAIN_MS) * GRAIN_MS);
     // Exponential backoff: an upstream that drops under load gets fewer copies, not more.
     return Math.min(capMs, rto * 2 ** Math.min(sent, 16));
   }

@@ -202,7 +202,8 @@ export function createUpstreamPool(opts: UpstreamPoolOptions): UpstreamPool {
       this.promise = new Promise((resolve) => {
         this.resolve = resolve;
       });
-      this.deadlineTimer = setTimeout(() => this.giveUp(), Math.max(0, deadline - performance.now()));
+      // Whole milliseconds: Node keeps a timer list per distinct duration, and a fractional one makes a list per query.
+      this.deadlineTimer = setTimeout(() => this.giveUp(), Math.ceil(Math.max(0, deadline - performance.now())));
     }
 
     /** Starts the next attempt; when none is left, the job waits for those in flight (or gives up if there are none). */
@@ -233,7 +234,7 @@ export function createUpstreamPool(opts: UpstreamPoolOptions): UpstreamPool {
             }
           }
           this.launch();
-        }, Math.min(opts.attemptTimeoutMs, remaining));
+        }, Math.ceil(Math.min(opts.attemptTimeoutMs, remaining)));
         void attempt.ex.promise.then((reply) => this.settled(attempt, reply, performance.now() - started));
         return;
       }
