@@ -32,9 +32,9 @@ export interface UpstreamPoolOptions {
   readonly probeIntervalMs: number;
   readonly maxInFlight: number;
   readonly tls?: TlsOptions;
-  /** Told when an upstream goes down or comes back (for the log), at most once per `healthLogQuietMs` per upstream. */
+  /** Told when an upstream goes down or comes back (for the log), at most twice per `healthLogQuietMs` per upstream. */
   readonly onHealth?: HealthListener;
-  /** Quiet time between two health lines of one upstream (default one minute). */
+  /** The window of the health lines' rate limit (default one minute). */
   readonly healthLogQuietMs?: number;
   /** Told of every query attempt's result per upstream (latency and error metrics); probes are not counted. */
   readonly observer?: UpstreamObserver;

@@ -61,9 +61,10 @@ describe('source ports of forwarded queries', () => {
     } finally {
       upstream.delay(0);
     }
+    // Slow answers are asked for again (new ID, new port) after the retransmission timeout: copies count too.
     const calls = upstream.calls.slice(first).filter((c) => c.transport === 'udp');
-    expect(calls).toHaveLength(200);
-    expect(new Set(calls.map((c) => `${c.remote.port}/${c.id}`)).size).toBe(200);
+    expect(calls.length).toBeGreaterThanOrEqual(200);
+    expect(new Set(calls.map((c) => `${c.remote.port}/${c.id}`)).size).toBe(calls.length);
     expect(new Set(calls.map((c) => c.remote.port)).size).toBeGreaterThanOrEqual(180);
   });
 });

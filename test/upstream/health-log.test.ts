@@ -16,23 +16,25 @@ function recorder(): { lines: { event: HealthEvent; url: string; suppressed: num
 }
 
 describe('HealthLog', () => {
-  it('tells the first change at once and folds the flaps within the quiet time into one line on the final state', async () => {
+  it('tells a down and an up at once and folds the flaps after them into one line on the final state', async () => {
     const { lines, log } = recorder();
     const h = log(150);
     const a = up('192.0.2.1');
     h.changed(0, 'upstream-down', a, 3, null);
-    expect(lines).toEqual([{ event: 'upstream-down', url: a.url, suppressed: 0 }]);
-    for (let i = 0; i < 10; i++) {
-      h.changed(0, 'upstream-up', a, 0, null);
-      h.changed(0, 'upstream-down', a, 3, null);
-    }
     h.changed(0, 'upstream-up', a, 0, null);
-    expect(lines).toHaveLength(1);
-    await new Promise((r) => setTimeout(r, 300));
     expect(lines).toEqual([
       { event: 'upstream-down', url: a.url, suppressed: 0 },
-      { event: 'upstream-up', url: a.url, suppressed: 20 },
+      { event: 'upstream-up', url: a.url, suppressed: 0 },
     ]);
+    for (let i = 0; i < 10; i++) {
+      h.changed(0, 'upstream-down', a, 3, null);
+      h.changed(0, 'upstream-up', a, 0, null);
+    }
+    h.changed(0, 'upstream-down', a, 3, null);
+    expect(lines).toHaveLength(2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(lines[2]).toEqual({ event: 'upstream-down', url: a.url, suppressed: 20 });
+    expect(lines).toHaveLength(3);
   });
 
   it('keeps upstreams apart, and tells what is held back when closed', () => {
@@ -42,9 +44,10 @@ describe('HealthLog', () => {
     h.changed(0, 'upstream-down', a, 3, null);
     h.changed(1, 'upstream-down', b, 3, null);
     h.changed(0, 'upstream-up', a, 0, null);
-    expect(lines.map((l) => `${l.event} ${l.url}`)).toEqual([`upstream-down ${a.url}`, `upstream-down ${b.url}`]);
+    h.changed(0, 'upstream-down', a, 3, null);
+    expect(lines.map((l) => `${l.event} ${l.url}`)).toEqual([`upstream-down ${a.url}`, `upstream-down ${b.url}`, `upstream-up ${a.url}`]);
     h.close();
-    expect(lines[2]).toEqual({ event: 'upstream-up', url: a.url, suppressed: 0 });
-    expect(lines).toHaveLength(3);
+    expect(lines[3]).toEqual({ event: 'upstream-down', url: a.url, suppressed: 0 });
+    expect(lines).toHaveLength(4);
   });
 });
