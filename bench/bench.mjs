@@ -6,6 +6,7 @@
  *   node bench/bench.mjs [--sizes 1k,100k,1M] [--duration 3] [--rounds 1] [--servers node-limit,hradba,unbound,dnsmasq]
  *                        [--workers 1,2] [--reloads 0] [--profile] [--formats 48719] [--memory] [--out bench/results/latest.md]
  *                        [--block-path]  (the block path at the Node limit, bench/block-path.mjs; --servers '' for it alone)
+ *                        [--lossy SECONDS]   (the lossy-upstream row, bench/lossy-upstream.mjs; `--sizes none` for it alone)
  *
  * --memory adds bench/memory.mjs's row: RSS after 100,000 distinct forwarded names at 5,000 q/s, hradba and Unbound.
  */
@@ -20,6 +21,7 @@ import { memoryRun, memoryTable } from './memory.mjs';
 import { summariseProfile } from './profile.mjs';
 import { benchListFormats } from './list-formats.mjs';
 import { blockPathSection } from './block-path.mjs';
+import { lossyUpstreamSection } from './lossy-upstream.mjs';
 import { KINDS, ROOT, freePort, rssMiB, startNsd, stopProcess } from './servers.mjs';
 
 const { values: args } = parseArgs({
@@ -36,9 +38,10 @@ const { values: args } = parseArgs({
     'block-path': { type: 'boolean', default: false },
     memory: { type: 'boolean', default: false },
     out: { type: 'string', default: join(ROOT, 'bench', 'results', 'latest.md') },
+    lossy: { type: 'string', default: '0' },
   },
 });
-const SIZES = args.sizes.split(',').map((s) => {
+const SIZES = (args.sizes === 'none' ? [] : args.sizes.split(',')).map((s) => {
   const m = /^(\d+)([kM]?)$/.exec(s.trim());
   if (!m) throw new Error(`bad size '${s}' (use e.g. 1k, 100k, 1M)`);
   return Number(m[1]) * (m[2] === 'k' ? 1000 : m[2] === 'M' ? 1_000_000 : 1);
@@ -316,6 +319,11 @@ async function main() {
       for (const kind of SERVERS.filter((s) => s === 'hradba' || s === 'unbound')) rows.push(await memoryRun(kind, { work, nsdPort: nsd.port }));
       sections.push(memoryTable(rows));
       process.stdout.write(`${memoryTable(rows)}\n`);
+    }
+    if (Number(args.lossy) > 0) {
+      const lines = await lossyUpstreamSection({ work, seconds: Math.min(60, Number(args.lossy)), say });
+      sections.push(lines.join('\n'));
+      process.stdout.write(`${lines.join('\n')}\n`);
     }
   } finally {
     await nsd.stop();

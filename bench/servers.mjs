@@ -64,10 +64,23 @@ export async function stopProcess(child, ms = 5000) {
   clearTimeout(timer);
 }
 
-/** startNsd serves bench.test (SOA, NS and a wildcard A) from NSD: the authoritative upstream of every resolver. */
-export async function startNsd(dir) {
+/**
+ * startNsd serves bench.test (SOA, NS and a wildcard A) from NSD: the authoritative upstream of every resolver.
+ * `rrlRatelimit` (answers a second per client network, 0 = off) and `rrlSlip` turn response rate limiting on.
+ */
+export async function startNsd(dir, opts = {}) {
+  // freePort checks UDP only: the same TCP port may be taken (e.g. by a connection in TIME_WAIT), so try a few.
+  for (let tries = 1; ; tries++) {
+    try {
+      return await startNsdOnce(dir, await freePort(), opts);
+    } catch (err) {
+      if (tries >= 5 || !/Address already in use/.test(String(err))) throw err;
+    }
+  }
+}
+
+async function startNsdOnce(dir, port, { rrlRatelimit = 0, rrlSlip = 2 }) {
   mkdirSync(dir, { recursive: true });
-  const port = await freePort();
   writeFileSync(
     join(dir, 'bench.test.zone'),
     [
@@ -96,7 +109,8 @@ export async function startNsd(dir) {
       '  database: ""',
       '  server-count: 1',
       // Response rate limiting would cap the upstream at a few hundred answers a second per client.
-      '  rrl-ratelimit: 0',
+      `  rrl-ratelimit: ${rrlRatelimit}`,
+      `  rrl-slip: ${rrlSlip}`,
       '  verbosity: 0',
       'remote-control:',
       '  control-enable: no',
@@ -150,7 +164,7 @@ export const KINDS = {
         listen: [`127.0.0.1:${port}`],
         upstreams: [`127.0.0.1:${upstreamPort}`],
         // bench.test is under test. (RFC 6761), answered locally unless forwarded on purpose.
-        forward: { attemptTimeout: '1s', deadline: '3s', socketPool: 16, testNames: true },
+        forward: { attemptTimeout: '1s', deadline: '3s', socketPool: 1024, testNames: true },
         access: { allow: ['127.0.0.0/8'], action: 'refuse' },
         sinkhole: { mode: 'nxdomain', ttl: '60s', ipv4: null, ipv6: null, ede: true },
         lists: [

@@ -38,7 +38,7 @@ export const DEFAULTS: Omit<Config, 'file'> = deepFreeze({
     { host: '9.9.9.9', port: 53, transport: 'udp', tlsName: null, path: null, spkiPin: null, url: 'udp://9.9.9.9:53' },
     { host: '149.112.112.112', port: 53, transport: 'udp', tlsName: null, path: null, spkiPin: null, url: 'udp://149.112.112.112:53' },
   ],
-  forward: { attemptTimeoutMs: 1_500, deadlineMs: 4 * SECOND, socketPool: 16, testNames: false },
+  forward: { attemptTimeoutMs: 1_500, deadlineMs: 4 * SECOND, socketPool: 1_024, testNames: false },
   access: {
     // Loopback and the private, link-local and unique-local ranges: the agency's own networks, never the internet.
     allow: ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', 'fc00::/7', 'fe80::/10'],
@@ -70,7 +70,7 @@ export const DEFAULTS: Omit<Config, 'file'> = deepFreeze({
     staleMaxAgeSec: 86_400,
     prefetch: true,
   },
-  pool: { strategy: 'sequential', maxFails: 3, probeIntervalMs: 5 * SECOND, maxInFlight: 1_000 },
+  pool: { strategy: 'sequential', maxFails: 3, probeIntervalMs: 5 * SECOND, maxInFlight: 10_000 },
   forwardZones: [],
   ecs: { strip: true },
 });
@@ -79,7 +79,7 @@ export const DEFAULTS: Omit<Config, 'file'> = deepFreeze({
 export const LIMITS = {
   attemptTimeoutMs: [10, MINUTE],
   deadlineMs: [10, 5 * MINUTE],
-  socketPool: [1, 1_024],
+  socketPool: [1, 16_384],
   ttlSec: [0, 86_400],
   maxBadLines: [0, 1_000_000],
   workers: [1, 256],

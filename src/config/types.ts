@@ -101,7 +101,7 @@ export interface Config {
     readonly attemptTimeoutMs: number;
     /** Bound on the whole forwarding; then the client gets SERVFAIL. */
     readonly deadlineMs: number;
-    /** Size of the pool of randomly bound UDP sockets per address family. */
+    /** Size of the pool of randomly bound UDP sockets per address family (each query leaves from one not used for the longest). */
     readonly socketPool: number;
     /** Send names under `test.` upstream; by default (RFC 6761 §6.2) they are answered locally with NXDOMAIN. */
     readonly testNames: boolean;

@@ -133,9 +133,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const started = Date.now();
   const { metrics } = opts;
   const hooks: SnapshotOptions = {
-    onHealth: (event, upstream, fails, lastError) => {
-      if (event === 'upstream-down') log.warn({ event, upstream: upstream.url, fails, error: lastError }, 'upstream marked down; probing it');
-      else log.info({ event, upstream: upstream.url }, 'upstream answers again');
+    onHealth: (event, upstream, fails, lastError, suppressed) => {
+      // suppressed: changes since the previous line that got none (the pool logs an upstream at most twice a minute).
+      const flaps = suppressed > 0 ? { suppressed } : {};
+      if (event === 'upstream-down') log.warn({ event, upstream: upstream.url, fails, error: lastError, ...flaps }, 'upstream marked down; probing it');
+      else log.info({ event, upstream: upstream.url, ...flaps }, 'upstream answers again');
     },
     ...(metrics === undefined ? {} : { upstreamObserver: metrics.upstream }),
   };

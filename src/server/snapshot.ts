@@ -17,6 +17,7 @@ import { CacheStage } from '../cache/cache-stage.js';
 import type { Upstream } from '../config/types.js';
 import { ForwardRouter } from '../upstream/forward-router.js';
 import type { Forwarder, UpstreamObserver } from '../upstream/forwarder.js';
+import type { HealthListener } from '../upstream/health-log.js';
 import { createUpstreamPool, type UpstreamPool } from '../upstream/upstream-pool.js';
 
 export interface Snapshot {
@@ -54,7 +55,7 @@ export interface SnapshotOptions {
   /** Told of every upstream attempt (metrics). */
   readonly upstreamObserver?: UpstreamObserver;
   /** An upstream was marked down or came back. */
-  readonly onHealth?: (event: 'upstream-down' | 'upstream-up', upstream: Upstream, fails: number, lastError: string | null) => void;
+  readonly onHealth?: HealthListener;
 }
 
 /**

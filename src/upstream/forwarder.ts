@@ -1,9 +1,12 @@
 /** The upstream forwarder: sends a client's query to the upstreams in order, with failover, TCP after truncation and a deadline. */
 import { performance } from 'node:perf_hooks';
 import { FLAG2_TC, FLAG3_RCODE, RCODE } from '../dns/constants.js';
+import { formatHostPort } from '../config/host-port.js';
 import { HradbaError } from '../errors.js';
 import { createRandomSource, type RandomSource } from './random-source.js';
-import { startTcpExchange, type TcpExchange } from './tcp-exchange.js';
+import { RetransmitTimer } from './retransmit-timer.js';
+import { createStreamTransport } from './stream-transport.js';
+import type { Transport, TransportExchange } from './transport.js';
 import type { ForwardExchange, UdpForwarder, ForwardResult, Forwarder, ForwarderOptions, ForwarderStats, UpstreamObserver } from './types.js';
 import { UdpAttempt, UdpSocketPool, type UdpWaiter } from './udp-socket-pool.js';
 import { toUpstreamTarget, type UpstreamTarget } from './upstream-target.js';
@@ -27,12 +30,28 @@ const BAD_QUERY: ForwardResult = Object.freeze({ ok: false, reason: 'bad-query' 
 /** What every job of one forwarder shares. */
 interface Core {
   readonly targets: readonly UpstreamTarget[];
+  /** Per target (same order): when a pinned job sends the same query there again. */
+  readonly retransmit: readonly RetransmitTimer[];
   readonly attemptTimeoutMs: number;
   readonly pools: { readonly 4: UdpSocketPool; readonly 6: UdpSocketPool };
   readonly random: RandomSource;
+  /** Per target: its TCP connection for answers that came truncated, opened on the first and reused (RFC 7766). */
+  readonly tcp: (Transport | null)[];
   readonly stats: ForwarderStats;
   readonly jobs: Set<ForwardJob>;
   readonly observer: UpstreamObserver | undefined;
+}
+
+/** The TCP transport of `target`, opened on first use: pipelined queries on one connection, not one connection each. */
+function tcpFor(core: Core, target: UpstreamTarget): Transport {
+  let t = core.tcp[target.index] ?? null;
+  if (t === null) {
+    const hp = { host: target.address, port: target.port };
+    const upstream = { ...hp, transport: 'tcp' as const, tlsName: null, path: null, spkiPin: null, url: `tcp://${formatHostPort(hp)}` };
+    t = createStreamTransport(upstream, core.random);
+    core.tcp[target.index] = t;
+  }
+  return t;
 }
 
 /** Fires when an attempt's time is up; a plain function (with the job as argument) so arming a timer allocates no closure. */
@@ -43,6 +62,9 @@ function attemptTimerFired(job: ForwardJob): void {
 /**
  * The forwarding of one query. One timer bounds the current attempt (never past the deadline). Earlier UDP attempts
  * stay in flight until the job ends, so a slow upstream's late answer still wins; a TCP retry ends with its attempt.
+ * A job pinned to one upstream sends again (new ID, new socket) after that upstream's retransmission timeout, which
+ * its replies teach and which doubles with each copy up to the attempt time, so a lost datagram costs a round trip
+ * or two rather than a whole attempt time, and the deadline alone ends the job.
  */
 class ForwardJob implements UdpWaiter {
   readonly promise: Promise<ForwardResult>;
@@ -59,7 +81,7 @@ class ForwardJob implements UdpWaiter {
   /** The latest such answer: relayed when no other upstream does better in time. */
   private fallback: Answered | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private tcp: TcpExchange | null = null;
+  private tcp: TransportExchange | null = null;
   private done = false;
 
   constructor(
@@ -85,13 +107,20 @@ class ForwardJob implements UdpWaiter {
     if (remaining <= 0) return this.giveUp();
     this.current = index;
     this.currentReported = false;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = setTimeout(attemptTimerFired, Math.min(this.core.attemptTimeoutMs, remaining), this);
+    const cap = this.core.attemptTimeoutMs;
+    const wait = this.pinned >= 0 ? this.core.retransmit[index]!.timeoutMs(this.attempts.length, cap) : cap;
+    this.armTimer(Math.min(wait, remaining));
     const target = this.core.targets[index]!;
     const attempt = new UdpAttempt(this, target);
     this.attempts.push(attempt);
     this.sentAt.push(performance.now());
     if (!this.core.pools[target.family].send(attempt)) this.udpFailed(attempt);
+  }
+
+  private armTimer(ms: number): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    // Whole milliseconds: Node keeps a timer list per distinct duration, and a fractional one makes a list per query.
+    this.timer = setTimeout(attemptTimerFired, Math.ceil(ms), this);
   }
 
   /** The attempt timer fired: drop a TCP retry in progress and ask the next upstream, wrapping around. */
@@ -110,12 +139,21 @@ class ForwardJob implements UdpWaiter {
 
   udpReply(attempt: UdpAttempt, reply: Buffer): void {
     if (this.done) return;
-    if ((reply[2]! & FLAG2_TC) === 0) return this.answered(reply, attempt.target, 'udp');
+    const target = attempt.target;
+    const k = this.attempts.indexOf(attempt);
+    if (k >= 0) this.core.retransmit[target.index]!.sample(performance.now() - this.sentAt[k]!);
+    if ((reply[2]! & FLAG2_TC) === 0) return this.answered(reply, target, 'udp');
     // Truncated: the full answer needs TCP. One retry at a time; another truncated copy adds nothing.
     if (this.tcp !== null) return;
     this.core.stats.tcpRetries++;
-    const target = attempt.target;
-    this.tcp = startTcpExchange(target, this.query, this.questionEnd, this.core.random.uint16(), (answer) => {
+    // A connection takes longer than a datagram's round trip: the TCP retry gets a whole attempt time.
+    this.armTimer(Math.min(this.core.attemptTimeoutMs, Math.max(0, this.deadline - performance.now())));
+    const remaining = Math.max(1, this.deadline - performance.now());
+    const tcp = tcpFor(this.core, target).exchange(this.query, this.questionEnd, remaining);
+    this.tcp = tcp;
+    void tcp.promise.then((answer) => {
+      // Cancelled (the attempt time ran out, or the job ended): nothing more to do for it.
+      if (this.tcp !== tcp || this.done) return;
       this.tcp = null;
       if (answer !== null) return this.answered(answer, target, 'tcp');
       this.core.stats.attemptErrors++;
@@ -213,7 +251,7 @@ function checkOptions(opts: ForwarderOptions): void {
   if (opts.upstreams.length === 0) bad.push('upstreams: at least one is needed');
   if (!(opts.attemptTimeoutMs > 0)) bad.push('attemptTimeoutMs: must be > 0');
   if (!(opts.deadlineMs > 0)) bad.push('deadlineMs: must be > 0');
-  if (!Number.isInteger(opts.socketPool) || opts.socketPool < 1) bad.push('socketPool: must be an integer >= 1');
+  if (!Number.isInteger(opts.socketPool) || opts.socketPool < 1 || opts.socketPool > 65_536) bad.push('socketPool: must be an integer from 1 to 65536');
   if (opts.socketMaxQueries !== undefined && !(opts.socketMaxQueries >= 1)) bad.push('socketMaxQueries: must be >= 1');
   if (opts.socketMaxAgeMs !== undefined && !(opts.socketMaxAgeMs > 0)) bad.push('socketMaxAgeMs: must be > 0');
   if (bad.length > 0) throw new HradbaError('HRADBA_ERR_CONFIG', `forwarder: ${bad.join('; ')}`);
@@ -243,10 +281,12 @@ export function createForwarder(opts: ForwarderOptions): UdpForwarder {
   };
   const core: Core = {
     targets,
+    retransmit: targets.map(() => new RetransmitTimer()),
     attemptTimeoutMs: opts.attemptTimeoutMs,
     // Sockets are opened on first use, so a family without upstreams costs nothing.
     pools: { 4: new UdpSocketPool({ ...poolOptions, family: 4 }), 6: new UdpSocketPool({ ...poolOptions, family: 6 }) },
     random,
+    tcp: targets.map(() => null),
     stats,
     jobs: new Set(),
     observer: opts.observer,
@@ -288,7 +328,7 @@ export function createForwarder(opts: ForwarderOptions): UdpForwarder {
     close(): Promise<void> {
       if (closing === null) {
         for (const job of [...core.jobs]) job.finish(CLOSED);
-        closing = Promise.all([core.pools[4].close(), core.pools[6].close()]).then(() => undefined);
+        closing = Promise.all([core.pools[4].close(), core.pools[6].close(), ...core.tcp.map((t) => t?.close())]).then(() => undefined);
       }
       return closing;
     },

@@ -169,7 +169,8 @@ export function createStreamTransport(upstream: Upstream, random: RandomSource, 
             if (ending === 'closed' && !retry && !cancelled && !closed && c.answered > 0 && left > 0) return send(true);
             finish(reply);
           };
-          p.timer = setTimeout(() => settle(p, null, 'gone'), Math.max(1, deadline - performance.now()));
+          // Whole milliseconds: Node keeps a timer list per distinct duration (a fractional one would make one per query).
+          p.timer = setTimeout(() => settle(p, null, 'gone'), Math.ceil(Math.max(1, deadline - performance.now())));
         };
         send(false);
       });

@@ -50,12 +50,20 @@ export interface UdpSocketPoolOptions {
 const ID_TRIES = 16;
 
 /**
- * Sockets are spread over at random per query and each is retired after `maxQueries` queries or `maxAgeMs`, then
- * closed once its in-flight queries are done, so the set of source ports keeps moving (RFC 5452 §10) without a
- * socket per query. Slots are filled lazily: a family without upstreams never opens a socket.
+ * Each query leaves from a socket drawn at random from those this round has not used yet (an incremental shuffle),
+ * so consecutive queries leave from different source ports until the whole pool has been used once: with the
+ * default 1,024 sockets, 200 queries in a row use 200 ports. Each port is the kernel's random choice from its
+ * ephemeral range. A socket is retired after `maxQueries` queries or `maxAgeMs` (also when idle, by a sweep) and
+ * closed once its in-flight queries are done, so the set of open ports keeps moving (RFC 5452 §9.2, §10) without
+ * the cost of a socket per query. Slots are filled lazily: a family without upstreams never opens a socket.
  */
 export class UdpSocketPool {
   private readonly slots: (PooledSocket | null)[];
+  /** A permutation of the slot numbers; `order[0 .. drawn)` were used this round, the rest are still to come. */
+  private readonly order: Uint16Array;
+  private drawn = 0;
+  /** Retires sockets past their age that no query has drawn (a quiet pool must not keep old ports open forever). */
+  private sweeper: NodeJS.Timeout | null = null;
   /** Every socket not yet closed, in a slot or retired and draining. */
   private readonly open = new Set<PooledSocket>();
   /** Closes still in progress, so close() can wait for them; each removes itself when done. */
@@ -63,14 +71,30 @@ export class UdpSocketPool {
   private closed = false;
 
   constructor(private readonly opts: UdpSocketPoolOptions) {
-    this.slots = new Array<PooledSocket | null>(Math.max(1, opts.size)).fill(null);
+    // RandomSource.below draws from at most 65,536 choices (checked by the forwarder's options).
+    const size = Math.max(1, Math.min(65_536, opts.size));
+    this.slots = new Array<PooledSocket | null>(size).fill(null);
+    this.order = new Uint16Array(size);
+    for (let i = 0; i < size; i++) this.order[i] = i;
+  }
+
+  /** The next slot: uniform among the slots not drawn yet this round (one step of a Fisher-Yates shuffle). */
+  private drawSlot(): number {
+    const order = this.order;
+    const n = order.length;
+    if (this.drawn >= n) this.drawn = 0;
+    const at = this.drawn + this.opts.random.below(n - this.drawn);
+    const slot = order[at]!;
+    order[at] = order[this.drawn]!;
+    order[this.drawn++] = slot;
+    return slot;
   }
 
   /** Sends the waiter's query to `attempt.target` under a fresh ID; false when it could not be sent at all. */
   send(attempt: UdpAttempt): boolean {
     if (this.closed) return false;
     const { random, maxQueries, maxAgeMs } = this.opts;
-    const slot = random.below(this.slots.length);
+    const slot = this.drawSlot();
     let ps = this.slots[slot] ?? null;
     const now = performance.now();
     if (ps !== null && now - ps.bornAt >= maxAgeMs) {
@@ -112,6 +136,8 @@ export class UdpSocketPool {
   /** Closes every socket; callers cancel their attempts first. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.sweeper !== null) clearInterval(this.sweeper);
+    this.sweeper = null;
     this.slots.fill(null);
     for (const ps of this.open) this.closeSocket(ps);
     await Promise.all([...this.closing]);
@@ -130,7 +156,20 @@ export class UdpSocketPool {
     socket.unref();
     this.open.add(ps);
     stats.socketsOpened++;
+    if (this.sweeper === null) {
+      this.sweeper = setInterval(() => this.sweep(), this.opts.maxAgeMs);
+      this.sweeper.unref();
+    }
     return ps;
+  }
+
+  /** Retires every pooled socket past its age, used or not. */
+  private sweep(): void {
+    const now = performance.now();
+    for (let slot = 0; slot < this.slots.length; slot++) {
+      const ps = this.slots[slot];
+      if (ps !== null && ps !== undefined && now - ps.bornAt >= this.opts.maxAgeMs) this.retire(slot, ps);
+    }
   }
 
   private onMessage(ps: PooledSocket, msg: Buffer, rinfo: RemoteInfo): void {

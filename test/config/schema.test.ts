@@ -73,9 +73,9 @@ describe('config validation: each rule, its message and its line', () => {
     ['deadline shorter than the default attempt', yaml('forward:', '  deadline: 1s'), [at(2, 'forward.deadline: must not be shorter than forward.attemptTimeout (1500ms)')]],
     ['attempt longer than the default deadline', yaml('forward:', '  attemptTimeout: 5s'), [at(2, 'forward.attemptTimeout: must not be longer than forward.deadline (4s)')]],
     ['deadline shorter than the attempt', yaml('forward:', '  attemptTimeout: 2s', '  deadline: 1s'), [at(3, 'forward.deadline: must not be shorter than forward.attemptTimeout (2s)')]],
-    ['socketPool zero', yaml('forward:', '  socketPool: 0'), [at(2, 'forward.socketPool: must be from 1 to 1024 (got 0)')]],
-    ['socketPool fractional', yaml('forward:', '  socketPool: 1.5'), [at(2, 'forward.socketPool: must be a whole number from 1 to 1024 (got 1.5)')]],
-    ['socketPool a string', yaml('forward:', "  socketPool: '16'"), [at(2, "forward.socketPool: must be a whole number from 1 to 1024 (got '16')")]],
+    ['socketPool zero', yaml('forward:', '  socketPool: 0'), [at(2, 'forward.socketPool: must be from 1 to 16384 (got 0)')]],
+    ['socketPool fractional', yaml('forward:', '  socketPool: 1.5'), [at(2, 'forward.socketPool: must be a whole number from 1 to 16384 (got 1.5)')]],
+    ['socketPool a string', yaml('forward:', "  socketPool: '16'"), [at(2, "forward.socketPool: must be a whole number from 1 to 16384 (got '16')")]],
 
     // access
     ['empty allow', yaml('access:', '  allow: []'), [at(2, 'access.allow: must list at least one network or address (an empty list would refuse every client)')]],
@@ -222,7 +222,7 @@ describe('config defaults', () => {
         { host: '9.9.9.9', port: 53, transport: 'udp', tlsName: null, path: null, spkiPin: null, url: 'udp://9.9.9.9:53' },
         { host: '149.112.112.112', port: 53, transport: 'udp', tlsName: null, path: null, spkiPin: null, url: 'udp://149.112.112.112:53' },
       ],
-      forward: { attemptTimeoutMs: 1500, deadlineMs: 4000, socketPool: 16, testNames: false },
+      forward: { attemptTimeoutMs: 1500, deadlineMs: 4000, socketPool: 1024, testNames: false },
       access: {
         allow: ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', 'fc00::/7', 'fe80::/10'],
         action: 'refuse',
@@ -252,7 +252,7 @@ describe('config defaults', () => {
         staleMaxAgeSec: 86400,
         prefetch: true,
       },
-      pool: { strategy: 'sequential', maxFails: 3, probeIntervalMs: 5000, maxInFlight: 1000 },
+      pool: { strategy: 'sequential', maxFails: 3, probeIntervalMs: 5000, maxInFlight: 10000 },
       forwardZones: [],
       ecs: { strip: true },
     });
@@ -260,7 +260,7 @@ describe('config defaults', () => {
 
   it('applies defaults per key: one key set leaves its neighbours at their defaults', () => {
     const cfg = parseConfig(yaml('forward:', '  deadline: 10s', 'sinkhole:', '  mode: refused'), FILE);
-    expect(cfg.forward).toEqual({ attemptTimeoutMs: 1500, deadlineMs: 10000, socketPool: 16, testNames: false });
+    expect(cfg.forward).toEqual({ attemptTimeoutMs: 1500, deadlineMs: 10000, socketPool: 1024, testNames: false });
     expect(cfg.sinkhole).toEqual({ ...DEFAULTS.sinkhole, mode: 'refused' });
     expect(cfg.tcp).toEqual(DEFAULTS.tcp);
   });

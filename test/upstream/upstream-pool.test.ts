@@ -38,6 +38,8 @@ function pool(
     probeIntervalMs: 100,
     maxInFlight: o.maxInFlight ?? 100,
     onHealth: (event, u) => o.events?.push(`${event} ${u.port}`),
+    // Every change told at once: these tests follow the health state, the rate limit has its own tests.
+    healthLogQuietMs: 0,
   });
   open.pools.push(p);
   return p;
