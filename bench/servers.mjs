@@ -174,6 +174,8 @@ export const KINDS = {
             id: 'bench',
             vendor: 'bench',
             basis: [{ authority: 'Bench authority', date: '2026-01-01', title: 'Bench list', url: 'https://example.org/bench' }],
+            // The baseline run serves an empty list on purpose (RSS before any list); an empty list is otherwise an error.
+            mayBeEmpty: 'the bench baseline run measures RSS with no list',
           },
         ],
         maxBadLines: 0,
