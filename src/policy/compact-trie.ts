@@ -142,30 +142,49 @@ export class CompactTrie {
     return entry;
   }
 
-  /** match returns the number of the most specific entry covering qname, or -1. */
+  /**
+   * match returns the number of the most specific entry covering qname, or -1. After a match, `matchStart` says
+   * where in qname the entry's name begins: the entry's domain is qname.slice(matchStart), the same text domainOf
+   * rebuilds from the labels (every label of it compared equal), without decoding a label.
+   */
   match(qname: string): number {
     let node = 0;
     let best = -1;
+    let bestStart = 0;
     let end = qname.length;
     while (end > 0) {
       const dot = qname.lastIndexOf('.', end - 1);
       const label = this.#findLabel(qname, dot + 1, end);
-      if (label < 0) return best;
+      if (label < 0) break;
       const child = this.#findChild(node, label);
-      if (child < 0) return best;
+      if (child < 0) break;
       node = child;
       if (dot < 0) {
         const e = this.#nodeExact[node] ?? -1;
-        if (e >= 0) return e;
         const s = this.#nodeSuffix[node] ?? -1;
-        return s >= 0 ? s : best;
+        if (e >= 0 || s >= 0) {
+          this.#matchStart = 0;
+          return e >= 0 ? e : s;
+        }
+        break;
       }
       const s = this.#nodeSuffix[node] ?? -1;
-      if (s >= 0) best = s;
+      if (s >= 0) {
+        best = s;
+        bestStart = dot + 1;
+      }
       end = dot;
     }
+    this.#matchStart = bestStart;
     return best;
   }
+
+  /** Offset in the name of the last match() where its entry's name starts (0 when it matched nothing). */
+  get matchStart(): number {
+    return this.#matchStart;
+  }
+
+  #matchStart = 0;
 
   /** matchAll returns every entry number covering qname, most specific first. */
   matchAll(qname: string): number[] {
