@@ -145,7 +145,8 @@ export class CompactTrie {
   /**
    * match returns the number of the most specific entry covering qname, or -1. After a match, `matchStart` says
    * where in qname the entry's name begins: the entry's domain is qname.slice(matchStart), the same text domainOf
-   * rebuilds from the labels (every label of it compared equal), without decoding a label.
+   * rebuilds from the labels (every label of it compared equal), without decoding a label; `matchExact` says
+   * whether it is an exact entry.
    */
   match(qname: string): number {
     let node = 0;
@@ -164,6 +165,7 @@ export class CompactTrie {
         const s = this.#nodeSuffix[node] ?? -1;
         if (e >= 0 || s >= 0) {
           this.#matchStart = 0;
+          this.#matchExact = e >= 0;
           return e >= 0 ? e : s;
         }
         break;
@@ -176,6 +178,7 @@ export class CompactTrie {
       end = dot;
     }
     this.#matchStart = bestStart;
+    this.#matchExact = false;
     return best;
   }
 
@@ -184,7 +187,13 @@ export class CompactTrie {
     return this.#matchStart;
   }
 
+  /** Whether the entry of the last match() is an exact entry (what isExact says of it, known without a lookup). */
+  get matchExact(): boolean {
+    return this.#matchExact;
+  }
+
   #matchStart = 0;
+  #matchExact = false;
 
   /** matchAll returns every entry number covering qname, most specific first. */
   matchAll(qname: string): number[] {

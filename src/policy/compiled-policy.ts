@@ -176,14 +176,17 @@ export function policyFromData(data: PolicyData, version: number): Policy {
   };
   const cache: Array<PolicyEntry | undefined> = new Array<PolicyEntry | undefined>(ENTRY_CACHE_SIZE);
   const cacheIds = new Int32Array(ENTRY_CACHE_SIZE).fill(-1);
-  /** entryOf gives entry n; `domain` is its name when the caller already holds it (a suffix of the name matched). */
-  const entryOf = (n: number, domain?: string): PolicyEntry => {
+  /**
+   * entryOf gives entry n; `domain` and `isExact` are its name and kind when the caller already knows them (a suffix
+   * of the name matched, and which slot matched), sparing the trie lookups.
+   */
+  const entryOf = (n: number, domain?: string, isExact?: boolean): PolicyEntry => {
     const slot = n & (ENTRY_CACHE_SIZE - 1);
     const hit = cache[slot];
     if (hit !== undefined && cacheIds[slot] === n) return hit;
     const list = listInfo(data.entryList[n] ?? 0).info;
     const name = domain ?? trie.domainOf(n);
-    const exact = trie.isExact(n);
+    const exact = isExact ?? trie.isExact(n);
     const line = data.entryLine[n] ?? 0;
     // Literals of one shape each (no spread): built for nearly every block when the list is far bigger than the cache.
     const entry: PolicyEntry = Object.freeze(data.entryAllow[n] === 1 ? { domain: name, exact, list, line, allow: true } : { domain: name, exact, list, line });
@@ -206,7 +209,7 @@ export function policyFromData(data: PolicyData, version: number): Policy {
     match: (qname: string) => {
       live();
       const n = trie.match(qname);
-      return n < 0 ? undefined : entryOf(n, trie.matchStart === 0 ? qname : qname.slice(trie.matchStart));
+      return n < 0 ? undefined : entryOf(n, trie.matchStart === 0 ? qname : qname.slice(trie.matchStart), trie.matchExact);
     },
     matchAll: (qname: string) => {
       live();

@@ -127,6 +127,7 @@ describe('CompactTrie matchStart', () => {
       if (n < 0) continue;
       matched++;
       expect(q.slice(trie.matchStart)).toBe(trie.domainOf(n));
+      expect(trie.matchExact).toBe(trie.isExact(n));
     }
     expect(matched).toBeGreaterThan(1000);
   });
@@ -137,8 +138,10 @@ describe('CompactTrie matchStart', () => {
     const exact = trie.add('chat.deepseek.com', true);
     expect(trie.match('a.b.deepseek.com')).toBe(suffix);
     expect(trie.matchStart).toBe(4);
+    expect(trie.matchExact).toBe(false);
     expect(trie.match('chat.deepseek.com')).toBe(exact);
     expect(trie.matchStart).toBe(0);
+    expect(trie.matchExact).toBe(true);
     expect(trie.match('x.chat.deepseek.com')).toBe(suffix);
     expect(trie.matchStart).toBe(7);
   });
