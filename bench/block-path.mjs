@@ -103,7 +103,12 @@ export async function blockPathSection({ list, sinkFile, nsdPort, dnsperf, round
     for (const proc of running) await stopProcess(proc.child);
   }
   try {
-    if (profile) results.profile = await profileHradba({ list, sinkFile, nsdPort, dnsperf, seconds: rounds * duration, work, pinned });
+    if (profile) {
+      // The path alone (block log off) first, then as shipped: the two profiles part the path's cost from the line's.
+      const off = await profileHradba({ list, sinkFile, nsdPort, dnsperf, seconds: rounds * duration, work, pinned, logLevel: 'warn' });
+      const on = await profileHradba({ list, sinkFile, nsdPort, dnsperf, seconds: rounds * duration, work, pinned, logLevel: 'info' });
+      results.profile = ['##### Block log off (log.level warn)', '', off, '', '##### Block log on (as shipped)', '', on].join('\n');
+    }
   } finally {
     if (pinned) pin(process.pid, '0-1');
   }
@@ -127,14 +132,14 @@ export async function blockPathSection({ list, sinkFile, nsdPort, dnsperf, round
   return lines.join('\n');
 }
 
-/** profileHradba runs hradba (block log on) under --cpu-prof on the sinkholed stream alone and summarises its serving thread. */
-async function profileHradba({ list, sinkFile, nsdPort, dnsperf, seconds, work, pinned }) {
+/** profileHradba runs hradba (at `logLevel`) under --cpu-prof on the sinkholed stream alone and summarises its serving thread. */
+async function profileHradba({ list, sinkFile, nsdPort, dnsperf, seconds, work, pinned, logLevel }) {
   const dir = join(work, `block-path-prof-${Date.now()}`);
   const profDir = join(dir, 'prof');
   mkdirSync(profDir, { recursive: true });
   KINDS['node-limit'].write(dir, list);
   const port = await freePort();
-  const proc = KINDS.hradba.start(dir, port, nsdPort, { cpuProf: profDir });
+  const proc = KINDS.hradba.start(dir, port, nsdPort, { cpuProf: profDir, logLevel });
   const alive = () => proc.child.exitCode === null && proc.child.signalCode === null;
   if ((await waitFor(port, list[0], (rc) => rc === 'NXDOMAIN', 120_000, alive)) === null) throw new Error(`hradba did not serve the list:\n${proc.output()}`);
   if (pinned) pin(proc.child.pid, 0);

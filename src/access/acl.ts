@@ -12,6 +12,13 @@ import { parseCidr, type Cidr } from './cidr.js';
 export type AccessCheck = (address: string) => boolean;
 
 /**
+ * Verdicts remembered per address text: a resolver's clients are few and ask again and again, and a Map lookup of
+ * the short address string costs a fraction of the address parse and BlockList walk it spares. Bounded (cleared when
+ * full), so a stream of forged sources costs lookups, never memory. A reload compiles a new check with an empty cache.
+ */
+const VERDICT_CACHE_LIMIT = 65_536;
+
+/**
  * The IPv4 rule an IPv6 rule inside ::ffff:0:0/96 spells (how a dual-stack socket writes IPv4 clients), else the
  * rule itself: '::ffff:192.0.2.0/120' is the IPv4 network 192.0.2.0/24.
  */
@@ -55,7 +62,7 @@ export function compileAcl(allow: readonly string[]): AccessCheck {
     if (cidr.prefix === (cidr.family === 'ipv4' ? 32 : 128)) list.addAddress(cidr.address, cidr.family);
     else list.addSubnet(cidr.address, cidr.prefix, cidr.family);
   });
-  return (address: string): boolean => {
+  const judge = (address: string): boolean => {
     const version = isIP(address);
     if (version === 0) return false; // fail closed: a source we cannot read is not one we allow
     try {
@@ -66,5 +73,15 @@ export function compileAcl(allow: readonly string[]): AccessCheck {
     } catch {
       return false;
     }
+  };
+  const verdicts = new Map<string, boolean>();
+  return (address: string): boolean => {
+    let allowed = verdicts.get(address);
+    if (allowed === undefined) {
+      allowed = judge(address);
+      if (verdicts.size >= VERDICT_CACHE_LIMIT) verdicts.clear();
+      verdicts.set(address, allowed);
+    }
+    return allowed;
   };
 }

@@ -66,6 +66,21 @@ function sinkholeAddress(q: ParsedQuery, opts: SinkholeAnswerOptions): Buffer | 
   return null;
 }
 
+/**
+ * zoneOwnerOffset's answer, read off the parsed name where it can be: a query name without escapes spells its wire
+ * form one for one (each dot stands where a length octet is, the wire adds the first length and the root label), so
+ * a zone that ends the name on a label boundary starts at HEADER_SIZE plus its offset in the name. An escaped name
+ * (or the root) is walked on the wire as before.
+ */
+function zoneOwner(msg: Buffer, q: ParsedQuery, zone: string): number {
+  const qname = q.qname;
+  const cut = qname.length - zone.length;
+  if (zone.length > 0 && q.questionEnd - 4 - HEADER_SIZE === qname.length + 2 && cut >= 0 && (cut === 0 || qname.charCodeAt(cut - 1) === 0x2e) && qname.endsWith(zone)) {
+    return HEADER_SIZE + cut;
+  }
+  return zoneOwnerOffset(msg, q.questionEnd, zone);
+}
+
 /** Builds the sinkhole answer for `q` (header and question echoed from `msg`) in one Buffer. */
 export function sinkholeAnswer(msg: Buffer, q: ParsedQuery, opts: SinkholeAnswerOptions): Buffer {
   const questionEnd = q.questionEnd;
@@ -90,7 +105,7 @@ export function sinkholeAnswer(msg: Buffer, q: ParsedQuery, opts: SinkholeAnswer
   }
   let soaOwner = ANSWER_OWNER;
   if (withSoa && opts.zone != null) {
-    const at = zoneOwnerOffset(msg, questionEnd, opts.zone);
+    const at = zoneOwner(msg, q, opts.zone);
     if (at >= 0) soaOwner = at;
   }
   const edns = q.edns;

@@ -17,14 +17,26 @@ export interface UdpListenerOptions {
 /** A bigger kernel receive buffer rides out bursts instead of dropping datagrams. */
 const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
 
+/** The last address literalLookup found to be an IP literal, and its family (4 or 6). */
+let lastLiteral = '';
+let lastLiteralKind = 0;
+
 /**
  * Replies go to the address a datagram came from, always an IP literal: handing it back at once spares every send
  * the default lookup's deferral to the next tick (dns.lookup answers a literal only asynchronously).
  */
 function literalLookup(address: string, family: number | LookupOneOptions, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  // Answers mostly go back to the client of the last one: its address text was read as a literal already.
+  if (address === lastLiteral) {
+    callback(null, address, lastLiteralKind);
+    return;
+  }
   const kind = isIP(address);
-  if (kind !== 0) callback(null, address, kind);
-  else dnsLookup(address, typeof family === 'number' ? { family } : family, callback);
+  if (kind !== 0) {
+    lastLiteral = address;
+    lastLiteralKind = kind;
+    callback(null, address, kind);
+  } else dnsLookup(address, typeof family === 'number' ? { family } : family, callback);
 }
 
 /** startUdpListener binds a UDP socket and resolves once it is bound (rejects with the bind error). */

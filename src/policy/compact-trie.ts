@@ -142,30 +142,58 @@ export class CompactTrie {
     return entry;
   }
 
-  /** match returns the number of the most specific entry covering qname, or -1. */
+  /**
+   * match returns the number of the most specific entry covering qname, or -1. After a match, `matchStart` says
+   * where in qname the entry's name begins: the entry's domain is qname.slice(matchStart), the same text domainOf
+   * rebuilds from the labels (every label of it compared equal), without decoding a label; `matchExact` says
+   * whether it is an exact entry.
+   */
   match(qname: string): number {
     let node = 0;
     let best = -1;
+    let bestStart = 0;
     let end = qname.length;
     while (end > 0) {
       const dot = qname.lastIndexOf('.', end - 1);
       const label = this.#findLabel(qname, dot + 1, end);
-      if (label < 0) return best;
+      if (label < 0) break;
       const child = this.#findChild(node, label);
-      if (child < 0) return best;
+      if (child < 0) break;
       node = child;
       if (dot < 0) {
         const e = this.#nodeExact[node] ?? -1;
-        if (e >= 0) return e;
         const s = this.#nodeSuffix[node] ?? -1;
-        return s >= 0 ? s : best;
+        if (e >= 0 || s >= 0) {
+          this.#matchStart = 0;
+          this.#matchExact = e >= 0;
+          return e >= 0 ? e : s;
+        }
+        break;
       }
       const s = this.#nodeSuffix[node] ?? -1;
-      if (s >= 0) best = s;
+      if (s >= 0) {
+        best = s;
+        bestStart = dot + 1;
+      }
       end = dot;
     }
+    this.#matchStart = bestStart;
+    this.#matchExact = false;
     return best;
   }
+
+  /** Offset in the name of the last match() where its entry's name starts (0 when it matched nothing). */
+  get matchStart(): number {
+    return this.#matchStart;
+  }
+
+  /** Whether the entry of the last match() is an exact entry (what isExact says of it, known without a lookup). */
+  get matchExact(): boolean {
+    return this.#matchExact;
+  }
+
+  #matchStart = 0;
+  #matchExact = false;
 
   /** matchAll returns every entry number covering qname, most specific first. */
   matchAll(qname: string): number[] {
@@ -298,7 +326,9 @@ export class CompactTrie {
       const v = slots[i] ?? 0;
       if (v === 0) return -1;
       const node = v - 1;
-      if (this.#nodeParent[node] === parent && this.#nodeLabel[node] === label) return node;
+      // The label first: a slot taken by another parent's child nearly always has another label too, so a collision
+      // costs one array read, not two.
+      if (this.#nodeLabel[node] === label && this.#nodeParent[node] === parent) return node;
     }
   }
 

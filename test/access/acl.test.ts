@@ -96,6 +96,25 @@ describe('compileAcl', () => {
     expect(() => compileAcl(['127.0.0.1', rule])).toThrow(/^access\.allow\[1\]: /);
   });
 
+  it('gives each address the same verdict however often it asks, past the bound of remembered verdicts too', () => {
+    const check = compileAcl(['10.0.0.0/9', '2001:db8::/33']);
+    const expected = (a: number, b: number): boolean => a === 10 && b < 128;
+    // 70,000 distinct sources: more than the check remembers, so the cache is cleared and refilled on the way.
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 70_000; i++) {
+        const a = i % 2 === 0 ? 10 : 11;
+        const b = (i >>> 1) & 0xff;
+        const address = `${a}.${b}.${(i >>> 9) & 0xff}.${i & 0xff}`;
+        expect(check(address)).toBe(expected(a, b));
+      }
+      expect(check('2001:db8:7fff::1')).toBe(true);
+      expect(check('2001:db8:8000::1')).toBe(false);
+      expect(check('::ffff:10.1.2.3')).toBe(true);
+      expect(check('::ffff:10.200.2.3')).toBe(false);
+      expect(check('not an address')).toBe(false);
+    }
+  });
+
   it('names the rules that admit every client of a family, in any spelling', () => {
     expect(everyClientRules(['10.0.0.0/8', '::/0', '0.0.0.0/0', '::ffff:0:0/96', '::1/128', '0::/0'])).toEqual([
       { rule: '::/0', family: 'ipv6' },

@@ -7,6 +7,7 @@ import { buildQuery } from '../../src/dns/query-builder.js';
 import { parseQuery } from '../../src/dns/query.js';
 import { skipRecords } from '../../src/dns/record-walk.js';
 import { sinkholeAnswer, type SinkholeAnswerOptions } from '../../src/dns/sinkhole-answer.js';
+import { zoneOwnerOffset } from '../../src/dns/soa.js';
 import type { ParsedQuery } from '../../src/dns/types.js';
 
 const { Packet } = dns2;
@@ -113,6 +114,49 @@ describe('sinkholeAnswer SOA owner', () => {
   ])('%s', (_label, qname, zone, owner) => {
     const { p } = answerFor(qname, TYPE.A, { mode: 'nxdomain', zone });
     expect(p.authorities[0]).toMatchObject({ name: owner, type: TYPE.SOA });
+  });
+});
+
+describe('sinkholeAnswer SOA owner, read off the parsed name', () => {
+  /** A query for the name made of these raw labels (a label may hold a '.' or '\\' octet, which the parsed name escapes). */
+  function rawQuery(labels: readonly string[]): Buffer {
+    const name = Buffer.concat([...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])), Buffer.from([0])]);
+    const msg = Buffer.concat([Buffer.from([0x51, 0x51, 0x01, 0, 0, 1, 0, 0, 0, 0, 0, 0]), name, Buffer.from([0, TYPE.A, 0, 1])]);
+    return msg;
+  }
+
+  /** The SOA owner of the answer: the offset its compression pointer names. */
+  function soaOwnerOffset(answer: Buffer, questionEnd: number): number {
+    return ((answer[questionEnd]! & 0x3f) << 8) | answer[questionEnd + 1]!;
+  }
+
+  it.each([
+    [['chat', 'deepseek', 'com'], 'deepseek.com'],
+    [['Chat', 'DeepSeek', 'COM'], 'deepseek.com'],
+    [['deepseek', 'com'], 'deepseek.com'],
+    [['chat', 'notdeepseek', 'com'], 'deepseek.com'],
+    // The escaped dot is no label boundary: 'b.deepseek.com' ends the name as text, not as labels.
+    [['a.b', 'deepseek', 'com'], 'b.deepseek.com'],
+    [['a.b', 'deepseek', 'com'], 'deepseek.com'],
+    [['a.b', 'deepseek', 'com'], 'a\\.b.deepseek.com'],
+    [['x\\y', 'deepseek', 'com'], 'deepseek.com'],
+  ])('%j with zone %j: the same owner the wire walk finds', (labels, zone) => {
+    const msg = rawQuery(labels);
+    const q = parsed(msg);
+    const answer = sinkholeAnswer(msg, q, { ...BASE, zone });
+    expectExactLength(answer, q.questionEnd);
+    const walked = zoneOwnerOffset(msg, q.questionEnd, zone);
+    expect(soaOwnerOffset(answer, q.questionEnd)).toBe(walked >= 0 ? walked : 12);
+  });
+
+  it('owns the SOA by the label where the zone starts, an escaped dot before it or not', () => {
+    const msg = rawQuery(['a.b', 'deepseek', 'com']);
+    const q = parsed(msg);
+    expect(q.qname).toBe('a\\.b.deepseek.com');
+    // 12 + 1 + 3: the length octet of 'deepseek'.
+    expect(soaOwnerOffset(sinkholeAnswer(msg, q, { ...BASE, zone: 'deepseek.com' }), q.questionEnd)).toBe(16);
+    // Not a label suffix: the query name owns it.
+    expect(soaOwnerOffset(sinkholeAnswer(msg, q, { ...BASE, zone: 'b.deepseek.com' }), q.questionEnd)).toBe(12);
   });
 });
 

@@ -114,3 +114,35 @@ describe('CompactTrie data', () => {
     }
   });
 });
+
+describe('CompactTrie matchStart', () => {
+  it('names where the matched entry begins: the query name from there is the entry name domainOf rebuilds', () => {
+    const r = rng(11);
+    const trie = new CompactTrie();
+    for (let i = 0; i < 5000; i++) trie.add(randomName(r), i % 4 === 0);
+    let matched = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const q = randomName(r);
+      const n = trie.match(q);
+      if (n < 0) continue;
+      matched++;
+      expect(q.slice(trie.matchStart)).toBe(trie.domainOf(n));
+      expect(trie.matchExact).toBe(trie.isExact(n));
+    }
+    expect(matched).toBeGreaterThan(1000);
+  });
+
+  it('points at the label boundary of the deepest suffix entry, or at 0 for the whole name', () => {
+    const trie = new CompactTrie();
+    const suffix = trie.add('deepseek.com', false);
+    const exact = trie.add('chat.deepseek.com', true);
+    expect(trie.match('a.b.deepseek.com')).toBe(suffix);
+    expect(trie.matchStart).toBe(4);
+    expect(trie.matchExact).toBe(false);
+    expect(trie.match('chat.deepseek.com')).toBe(exact);
+    expect(trie.matchStart).toBe(0);
+    expect(trie.matchExact).toBe(true);
+    expect(trie.match('x.chat.deepseek.com')).toBe(suffix);
+    expect(trie.matchStart).toBe(7);
+  });
+});
