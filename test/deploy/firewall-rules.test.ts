@@ -3,9 +3,10 @@
  * gateway and a server network in namespaces of their own; on the server hradba (192.0.2.53, the rules' example
  * address) and a second, non-filtering resolver (NSD at 192.0.2.54 on 53 and 853, and on 5300 as a port no rule
  * concerns). Without rules the client resolves a banned name through the second resolver; with each rule set,
- * loaded as shipped on the client (host) or on the gateway, it reaches hradba only.
+ * loaded as shipped on the client (host) or on the gateway, it reaches hradba only. The same holds for the real
+ * glibc stub (`getent ahosts`) with both resolvers in resolv.conf and `options rotate`, the setup that undid the ban.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -58,6 +59,33 @@ async function ask(server: string, name: string, extra: readonly string[] = []):
   return parseDig(r.stdout);
 }
 
+/** The directory `ip netns exec` bind-mounts over /etc for the namespace's commands (here: its resolv.conf). */
+function netnsEtc(ns: Netns): string {
+  return join('/etc/netns', ns.name);
+}
+
+/** The banned name's addresses in the fixture zone, as only the second resolver hands them out. */
+const VENDOR_ADDRESSES = ['192.0.2.52', '2001:db8::52'];
+
+/** Bound on glibc lookups per case: with rotate, 2^-LOOKUPS is the chance that none starts at the second resolver. */
+const LOOKUPS = 12;
+
+/**
+ * `getent ahosts` of the banned name from the client, LOOKUPS times (stopping early once `stopAtBypass` and the
+ * vendor's address came back): whether each lookup succeeded and handed out a vendor address. Each is bounded by
+ * resolv.conf's `timeout:1 attempts:1`, and the run limit of `exec`.
+ */
+async function glibcLookups(stopAtBypass: boolean): Promise<{ code: number; vendor: boolean; output: string }[]> {
+  const results: { code: number; vendor: boolean; output: string }[] = [];
+  for (let i = 0; i < LOOKUPS; i++) {
+    const r = await client.exec('getent', ['ahosts', 'chat.banned-vendor.test']);
+    const vendor = r.stdout.split('\n').some((line) => VENDOR_ADDRESSES.includes(line.split(/\s+/)[0] ?? ''));
+    results.push({ code: r.code, vendor, output: r.stdout + r.stderr });
+    if (stopAtBypass && vendor) break;
+  }
+  return results;
+}
+
 beforeAll(async () => {
   requireBuiltCli();
   dir = makeTempDir('firewall');
@@ -106,6 +134,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  if (client !== undefined) rmSync(netnsEtc(client), { recursive: true, force: true });
   await world?.remove();
   if (dir !== undefined) removeTempDir(dir);
 });
@@ -148,6 +177,32 @@ describe('the way out for DNS', () => {
       if ('chainDrop' in set) await ns.must('iptables', ['-X', 'HRADBA-DNS']);
     }
   });
+
+  it('with the glibc stub rotating over hradba and the second resolver, the nftables rules leave no way round', async () => {
+    mkdirSync(netnsEtc(client), { recursive: true });
+    writeFileSync(join(netnsEtc(client), 'resolv.conf'), `nameserver ${HRADBA}\nnameserver ${SECOND}\noptions rotate timeout:1 attempts:1\n`);
+    // Without rules: some lookup starts at the second resolver and gets the vendor's address (the bypass).
+    const open = await glibcLookups(true);
+    expect(
+      open.some((r) => r.vendor && r.code === 0),
+      open.map((r) => r.output).join('\n'),
+    ).toBe(true);
+    for (const set of RULE_SETS.filter((s) => s.file.endsWith('.nft'))) {
+      const ns = set.where();
+      const [file, args] = set.load;
+      await ns.must(file, args);
+      try {
+        // Every lookup fails: hradba's NXDOMAIN, or the second resolver's silence and then hradba's NXDOMAIN.
+        for (const r of await glibcLookups(false)) {
+          expect(r.vendor, `${set.file}: ${r.output}`).toBe(false);
+          expect(r.code, `${set.file}: ${r.output}`).not.toBe(0);
+        }
+      } finally {
+        const [off, offArgs] = set.unload;
+        await ns.must(off, offArgs);
+      }
+    }
+  }, 120_000);
 
   it('the IPv6 halves load too', async () => {
     for (const f of ['host.ip6tables', 'gateway.ip6tables']) {
