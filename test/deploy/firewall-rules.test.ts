@@ -68,7 +68,7 @@ function netnsEtc(ns: Netns): string {
 const VENDOR_ADDRESSES = ['192.0.2.52', '2001:db8::52'];
 
 /** Bound on glibc lookups per case: with rotate, 2^-LOOKUPS is the chance that none starts at the second resolver. */
-const LOOKUPS = 12;
+const LOOKUPS = 16;
 
 /**
  * `getent ahosts` of the banned name from the client, LOOKUPS times (stopping early once `stopAtBypass` and the
@@ -84,6 +84,13 @@ async function glibcLookups(stopAtBypass: boolean): Promise<{ code: number; vend
     if (stopAtBypass && vendor) break;
   }
   return results;
+}
+
+/** Packets counted by the UDP reject rule in `nft list table` output. */
+function udpRejected(listing: string): number {
+  const m = /udp (?:th )?dport \{ 53, 853 \} counter packets (\d+)/.exec(listing);
+  if (m === null) throw new Error(`no UDP reject counter in:\n${listing}`);
+  return Number(m[1]);
 }
 
 beforeAll(async () => {
@@ -192,11 +199,13 @@ describe('the way out for DNS', () => {
       const [file, args] = set.load;
       await ns.must(file, args);
       try {
-        // Every lookup fails: hradba's NXDOMAIN, or the second resolver's silence and then hradba's NXDOMAIN.
+        // Every lookup fails: hradba's NXDOMAIN, or the rules' reject of the second resolver and then hradba's NXDOMAIN.
         for (const r of await glibcLookups(false)) {
           expect(r.vendor, `${set.file}: ${r.output}`).toBe(false);
           expect(r.code, `${set.file}: ${r.output}`).not.toBe(0);
         }
+        // And the stub did go to the second resolver: the rules' UDP reject counted its queries.
+        expect(udpRejected(await ns.must('nft', ['list', ...set.unload[1].slice(1)])), set.file).toBeGreaterThan(0);
       } finally {
         const [off, offArgs] = set.unload;
         await ns.must(off, offArgs);
