@@ -49,6 +49,9 @@ describe('workers: 2', () => {
       lists: { [TEST_LIST]: testvendorList() },
     });
     await hradba.waitForLog((l) => l['event'] === 'admin-listening', 10_000);
+    // Each thread writes its own lines, so across threads the log's order is not the order of events: wait for
+    // both threads' listening lines, whichever reaches stdout first.
+    for (const worker of [1, 2]) await hradba.waitForLog((l) => l['event'] === 'listening' && l['worker'] === worker, 10_000);
   });
 
   afterAll(async () => {
