@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
 import { waitFor } from './dns-client.mjs';
-import { ROOT, deploymentEnv, freePort, rssMiB, startNsd, stopProcess } from './servers.mjs';
+import { ROOT, deploymentEnv, freePort, rssMiB, startNsd, stopProcess, unboundConf } from './servers.mjs';
 
 const say = (s) => process.stderr.write(`${s}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -50,35 +50,7 @@ const STARTERS = {
   },
   unbound(dir, port, upstreamPort, opts) {
     const half = Math.floor((opts.cache ? 64 : 1) / 2);
-    writeFileSync(
-      join(dir, 'unbound.conf'),
-      [
-        'server:',
-        '  interface: 127.0.0.1',
-        `  port: ${port}`,
-        '  num-threads: 1',
-        '  do-daemonize: no',
-        '  chroot: ""',
-        '  username: ""',
-        `  directory: "${dir}"`,
-        `  pidfile: "${join(dir, 'unbound.pid')}"`,
-        '  use-syslog: no',
-        '  logfile: ""',
-        '  verbosity: 0',
-        '  do-ip6: no',
-        '  access-control: 127.0.0.0/8 allow',
-        '  do-not-query-localhost: no',
-        '  module-config: "iterator"',
-        '  qname-minimisation: no',
-        `  msg-cache-size: ${Math.max(half, 1)}m`,
-        `  rrset-cache-size: ${Math.max(half, 1)}m`,
-        '  local-zone: "test." nodefault',
-        'forward-zone:',
-        '  name: "."',
-        `  forward-addr: 127.0.0.1@${upstreamPort}`,
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(join(dir, 'unbound.conf'), unboundConf(dir, port, upstreamPort, { msgCache: `${Math.max(half, 1)}m`, rrsetCache: `${Math.max(half, 1)}m` }));
     return { ...launch('/usr/sbin/unbound', ['-d', '-c', join(dir, 'unbound.conf')]), cacheBytes: opts.cache ? 64 * 1024 * 1024 : 0 };
   },
 };

@@ -130,6 +130,40 @@ async function startNsdOnce(dir, port, { rrlRatelimit = 0, rrlSlip = 2 }) {
  * Each server kind: how it writes its list files into its own directory, how it starts, and how a reload
  * with one more name is triggered. `names` is the list; every entry blocks the name and all below it.
  */
+/**
+ * unboundConf is the one Unbound configuration of the bench: one thread on 127.0.0.1, forwarding everything to the
+ * NSD upstream, the given cache sizes, and `extra` server lines (the list include, buffer sizes).
+ */
+export function unboundConf(dir, port, upstreamPort, { msgCache, rrsetCache, extra = [] }) {
+  return [
+    'server:',
+    '  interface: 127.0.0.1',
+    `  port: ${port}`,
+    '  num-threads: 1',
+    '  do-daemonize: no',
+    '  chroot: ""',
+    '  username: ""',
+    `  directory: "${dir}"`,
+    `  pidfile: "${join(dir, 'unbound.pid')}"`,
+    '  use-syslog: no',
+    '  logfile: ""',
+    '  verbosity: 0',
+    '  do-ip6: no',
+    '  access-control: 127.0.0.0/8 allow',
+    '  do-not-query-localhost: no',
+    '  module-config: "iterator"',
+    '  qname-minimisation: no',
+    `  msg-cache-size: ${msgCache}`,
+    `  rrset-cache-size: ${rrsetCache}`,
+    '  local-zone: "test." nodefault',
+    ...extra,
+    'forward-zone:',
+    '  name: "."',
+    `  forward-addr: 127.0.0.1@${upstreamPort}`,
+    '',
+  ].join('\n');
+}
+
 export const KINDS = {
   'node-limit': {
     label: 'Node limit (bare node:dgram, Set)',
@@ -202,34 +236,7 @@ export const KINDS = {
     start(dir, port, upstreamPort) {
       writeFileSync(
         join(dir, 'unbound.conf'),
-        [
-          'server:',
-          '  interface: 127.0.0.1',
-          `  port: ${port}`,
-          '  num-threads: 1',
-          '  do-daemonize: no',
-          '  chroot: ""',
-          '  username: ""',
-          `  directory: "${dir}"`,
-          `  pidfile: "${join(dir, 'unbound.pid')}"`,
-          '  use-syslog: no',
-          '  logfile: ""',
-          '  verbosity: 0',
-          '  do-ip6: no',
-          '  access-control: 127.0.0.0/8 allow',
-          '  do-not-query-localhost: no',
-          '  module-config: "iterator"',
-          '  qname-minimisation: no',
-          '  msg-cache-size: 64m',
-          '  rrset-cache-size: 128m',
-          '  so-rcvbuf: 4m',
-          '  local-zone: "test." nodefault',
-          `  include: "${join(dir, 'list.conf')}"`,
-          'forward-zone:',
-          '  name: "."',
-          `  forward-addr: 127.0.0.1@${upstreamPort}`,
-          '',
-        ].join('\n'),
+        unboundConf(dir, port, upstreamPort, { msgCache: '64m', rrsetCache: '128m', extra: ['  so-rcvbuf: 4m', `  include: "${join(dir, 'list.conf')}"`] }),
       );
       return launch(SBIN('unbound'), ['-d', '-c', join(dir, 'unbound.conf')]);
     },
