@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
 import { waitFor } from './dns-client.mjs';
-import { ROOT, deploymentEnv, freePort, rssMiB, startNsd, stopProcess, unboundConf } from './servers.mjs';
+import { ROOT, deploymentEnv, freePort, launch, rssMiB, startNsd, stopProcess, unboundConf } from './servers.mjs';
 
 const say = (s) => process.stderr.write(`${s}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -31,14 +31,6 @@ function hradbaConfig(dir, port, upstreamPort, cache, workers) {
   const file = join(dir, 'hradba.yaml');
   writeFileSync(file, JSON.stringify(config, null, 2));
   return { file, maxBytes: config.cache.maxBytes };
-}
-
-function launch(cmd, args, opts = {}) {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
-  let output = '';
-  child.stdout.on('data', (c) => (output = (output + c.toString()).slice(-20000)));
-  child.stderr.on('data', (c) => (output = (output + c.toString()).slice(-20000)));
-  return { child, output: () => output };
 }
 
 /** How each server is started for the memory run; Unbound's message and RRset caches share hradba's byte budget. */

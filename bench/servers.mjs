@@ -46,7 +46,8 @@ export function rssMiB(pid) {
   }
 }
 
-function launch(cmd, args, opts = {}) {
+/** launch starts a server process, keeping the last 20,000 characters of its output for error messages. */
+export function launch(cmd, args, opts = {}) {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
   let output = '';
   child.stdout.on('data', (c) => (output = (output + c.toString()).slice(-20000)));
